@@ -1,0 +1,103 @@
+"""Independent analytic and semi-analytic results for comparison (never used by the solver).
+
+All functions take a PointParams and return values in the units of the solver's output:
+σ_sH in e/8π (the universal value reads −1 with eE > 0 along +x), σ_xx in e²/ħ, spin density
+in e E τ p0/ħ². Code units inside: ħ = m = 1, E_F = 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.integrate import quad
+from scipy.special import expit
+
+from .params import P0, PointParams
+from . import disorder as dis
+
+
+def relaxation_sigma_sH_zero_temperature(point: PointParams) -> float:
+    """Bare-bubble spin Hall conductivity, physics.md §4 item 2 (T = 0).
+
+    σ_sH = −[1 − (arctan x− − arctan x+)/(m α² τ)],  x± = |α| τ p_F±.
+    """
+    a, tau = abs(point.alpha_code), point.tau
+    if a == 0:
+        return 0.0
+    p_up, p_low = point.fermi_momenta
+    return -(1 - (math.atan(a * tau * p_low) - math.atan(a * tau * p_up)) / (a**2 * tau))
+
+
+def relaxation_sigma_sH_thermal(point: PointParams) -> float:
+    """The same at temperature T: σ_sH = 2 ∫ dp p² s0(p) α τ²/(1 + (αpτ)²), s0 = [F(ε+) − F(ε−)]/2.
+
+    Follows from the decoupled off-diagonal equations of the relaxation kernel,
+    s_z = eE s0 α τ²/(1 + (αpτ)²); integrated by adaptive quadrature.
+    """
+    a, tau, T = point.alpha_code, point.tau, point.temperature
+
+    def s0(p):
+        return 0.5 * (expit(-(0.5 * p * p + 0.5 * a * p - 1) / T)
+                      - expit(-(0.5 * p * p - 0.5 * a * p - 1) / T))
+
+    p_up, p_low = point.fermi_momenta
+    top = p_low + abs(a) + 60 * T
+    integrand = lambda p: p * p * s0(p) * a * tau**2 / (1 + (a * p * tau) ** 2)
+    pts = sorted({p_up, p_low})
+    val, _ = quad(integrand, 0.0, top, points=pts, limit=400, epsabs=1e-14, epsrel=1e-12)
+    return 2 * val
+
+
+def relaxation_spin_density(point: PointParams) -> float:
+    """S_y with the relaxation kernel, physics.md §4 item 5: −(m α eEτ/8π) d²/(1 + d²), d = Δτ."""
+    d = point.delta_tau
+    return -(point.alpha_code * point.tau / (8 * math.pi)) * d * d / (1 + d * d) / (point.tau * P0)
+
+
+def drude_sigma_xx(point: PointParams) -> float:
+    """σ_xx = e² n τ/m with n = (p_F+² + p_F−²)/(4π) (δ disorder)."""
+    p_up, p_low = point.fermi_momenta
+    return (p_up**2 + p_low**2) / (4 * math.pi) * point.tau
+
+
+def edelstein_spin_density(point: PointParams) -> float:
+    """S_y = −(m α/4π) eEτ, in units of eEτp0/ħ²: −alpha/(4π) (δ disorder, E_F ≫ Δ, ħ/τ)."""
+    return -point.alpha / (4 * math.pi)
+
+
+def band_diagonal_boltzmann(point: PointParams) -> dict:
+    """Δτ → ∞ limit: the 2×2 Boltzmann equation of the two helicity bands at T = 0.
+
+    With f = Σ_M g_M(p) cos φ P^M, g_M = −δ(ε_M − μ) Λ_M, the Born collision integral
+    restricted to the band-diagonal part gives, per band M at its Fermi momentum p_M,
+
+        Σ_M' ν_M' [⟨W (1 + 4MM' cos θ)/2 · cos θ⟩ Λ_M' − ⟨W (1 + 4MM' cos θ)/2⟩ Λ_M] = v_M,
+
+    with ν_M = p_M/|v_M|, v_M = p_M + Mα, the spinor overlap (1 + 4MM' cos θ)/2 and
+    ⟨·⟩ = (1/2π)∫dθ at q² = p_M² + p_M'² − 2 p_M p_M' cos θ (adaptive quadrature).
+    Then σ_xx = −Σ_M p_M Λ_M/(4π), S_y = −Σ_M M ν_M Λ_M/(4π).
+    Returns σ_xx and S_y (solver units) and σ_xx/τ for limits at τ → ∞.
+    """
+    a = point.alpha_code
+    p_up, p_low = point.fermi_momenta
+    # band M = +1/2 is the upper band for α > 0 and the lower one for α < 0
+    pF = {0.5: p_up if a >= 0 else p_low, -0.5: p_low if a >= 0 else p_up}
+    bands = (0.5, -0.5)
+    v = {M: pF[M] + M * a for M in bands}
+    nu = {M: pF[M] / abs(v[M]) for M in bands}
+    W = lambda q: float(dis.correlator(point, np.array(q)))
+    A = np.zeros((2, 2))
+    for i, M in enumerate(bands):
+        for k, Mp in enumerate(bands):
+            p, pp = pF[M], pF[Mp]
+            def avg(power):
+                f = lambda t: (W(math.sqrt(max(p * p + pp * pp - 2 * p * pp * math.cos(t), 0.0)))
+                               * 0.5 * (1 + 4 * M * Mp * math.cos(t)) * math.cos(t) ** power)
+                return quad(f, 0, math.pi, limit=200, epsabs=1e-13, epsrel=1e-12)[0] / math.pi
+            A[i, k] += nu[Mp] * avg(1)
+            A[i, i] -= nu[Mp] * avg(0)
+    lam = np.linalg.solve(A, np.array([v[M] for M in bands]))
+    sigma_xx = -sum(pF[M] * lam[i] for i, M in enumerate(bands)) / (4 * math.pi)
+    spin_code = -sum(M * nu[M] * lam[i] for i, M in enumerate(bands)) / (4 * math.pi)
+    return {"sigma_xx": sigma_xx, "spin_density_y": spin_code / (point.tau * P0)}

@@ -1,0 +1,136 @@
+"""Command line: ``spinflux solve`` (one point) and ``spinflux demo`` (a small sweep).
+
+User errors end with one line on stderr naming the parameter, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from . import __version__
+from .params import DISORDERS, KERNELS, ParameterError, PointParams
+from .solver import OBSERVABLES, solve_batch, solve_point
+from .variables import DIAGNOSTICS, attributes
+
+JSON_KEYS = list(OBSERVABLES) + ["delta_tau", "error_estimate", "collision_torque",
+                                 "relative_residual", "grid_points", "grid_spacing",
+                                 "momentum_cutoff"]
+
+
+class UserError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def _point_from_args(args) -> PointParams:
+    return PointParams(alpha=args.alpha, tau=args.tau, disorder=args.disorder, kernel=args.kernel,
+                       temperature=args.temperature, correlation_length=args.correlation_length,
+                       spacer_distance=args.spacer_distance,
+                       screening_wavevector=args.screening_wavevector)
+
+
+def _add_physics_arguments(p):
+    p.add_argument("--disorder", default="delta", help=f"one of {', '.join(DISORDERS)}")
+    p.add_argument("--kernel", default="born", help=f"one of {', '.join(KERNELS)}")
+    p.add_argument("--temperature", type=float, default=1e-3, help="k_B T/E_F (default 1e-3)")
+    p.add_argument("--correlation-length", type=float, default=1.0,
+                   help="R p0/ħ of smooth disorder (default 1)")
+    p.add_argument("--spacer-distance", type=float, default=1.0,
+                   help="d p0/ħ of coulomb disorder (default 1)")
+    p.add_argument("--screening-wavevector", type=float, default=1.0,
+                   help="q_TF ħ/p0 of coulomb disorder (default 1)")
+
+
+def _format_table(point: PointParams, res: dict) -> str:
+    lines = [f"spinflux {__version__}: kernel={point.kernel} disorder={point.disorder} "
+             f"alpha={point.alpha:g} tau={point.tau:g} T={point.temperature:g} "
+             f"(Δτ = {point.delta_tau:.6g})"]
+    for name in JSON_KEYS:
+        attrs = attributes(name)
+        unit = attrs.get("unit_label", "")
+        value = res[name]
+        err = res.get(name + "_error")
+        text = f"{value:.10g}" if isinstance(value, float) else str(value)
+        if err is not None:
+            text += f"  ± {err:.1e}"
+        lines.append(f"  {name:<24} {text:<32} {unit}")
+    lines.append("  (σ_sH sign: eE > 0 along +x, the universal intrinsic value is −1 e/8π)")
+    return "\n".join(lines)
+
+
+def cmd_solve(args) -> int:
+    point = _point_from_args(args)
+    res = solve_point(point)
+    if args.json:
+        out = {k: res[k] for k in JSON_KEYS}
+        out.update({k + "_error": res[k + "_error"] for k in OBSERVABLES})
+        out["parameters"] = {k: getattr(point, k) for k in
+                             ("alpha", "tau", "disorder", "kernel", "temperature",
+                              "correlation_length", "spacer_distance", "screening_wavevector")}
+        out["version"] = __version__
+        print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
+                          for k, v in out.items()}))
+    else:
+        print(_format_table(point, res))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """Born zero next to the relaxation (bare-bubble) value over a Δτ sweep."""
+    rows = []
+    for dtau in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0):
+        probe = PointParams(alpha=args.alpha, tau=1.0)
+        tau = dtau / probe.delta_tau
+        for kernel in ("relaxation", "born"):
+            rows.append(PointParams(alpha=args.alpha, tau=tau, kernel=kernel,
+                                    disorder=args.disorder))
+    res = solve_batch(rows)
+    print(f"spinflux {__version__} demo: σ_sH [e/8π], {args.disorder} disorder, alpha={args.alpha}")
+    print(f"{'Δτ':>8} {'relaxation':>14} {'born':>14} {'born intrinsic':>15} "
+          f"{'born acceleration':>18} {'born error est.':>16}")
+    for i in range(0, len(rows), 2):
+        print(f"{rows[i].delta_tau:8.3g} {res['sigma_sH'][i]:14.6f} {res['sigma_sH'][i + 1]:14.2e} "
+              f"{res['sigma_sH_intrinsic'][i + 1]:15.10f} {res['sigma_sH_acceleration'][i + 1]:18.10f} "
+              f"{res['error_estimate'][i + 1]:16.1e}")
+    return 0
+
+
+def build_parser():
+    parser = _Parser(prog="spinflux", description="Spin currents in a Rashba 2DEG with disorder.")
+    parser.add_argument("--version", action="version", version=f"spinflux {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    s = sub.add_parser("solve", help="solve one parameter point")
+    s.add_argument("--alpha", type=float, required=True, help="m α/p0 (either sign)")
+    s.add_argument("--tau", type=float, required=True, help="E_F τ/ħ (> 0)")
+    _add_physics_arguments(s)
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=cmd_solve)
+    d = sub.add_parser("demo", help="Born zero next to the relaxation value over Δτ")
+    d.add_argument("--alpha", type=float, default=0.1)
+    d.add_argument("--disorder", default="delta")
+    d.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return args.func(args)
+    except (UserError, ParameterError) as exc:
+        print(f"spinflux: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
