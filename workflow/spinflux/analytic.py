@@ -29,13 +29,9 @@ def relaxation_sigma_sH_zero_temperature(point: PointParams) -> float:
     return -(1 - (math.atan(a * tau * p_low) - math.atan(a * tau * p_up)) / (a**2 * tau))
 
 
-def relaxation_sigma_sH_thermal(point: PointParams) -> float:
-    """The same at temperature T: σ_sH = 2 ∫ dp p² s0(p) α τ²/(1 + (αpτ)²), s0 = [F(ε+) − F(ε−)]/2.
-
-    Follows from the decoupled off-diagonal equations of the relaxation kernel,
-    s_z = eE s0 α τ²/(1 + (αpτ)²); integrated by adaptive quadrature.
-    """
-    a, tau, T = point.alpha_code, point.tau, point.temperature
+def _thermal_shell_integral(point: PointParams, g) -> float:
+    """∫_0^∞ dp s0(p) g(p), s0 = [F(ε+) − F(ε−)]/2, by adaptive quadrature (code units)."""
+    a, T = point.alpha_code, point.temperature
 
     def s0(p):
         return 0.5 * (expit(-(0.5 * p * p + 0.5 * a * p - 1) / T)
@@ -43,14 +39,37 @@ def relaxation_sigma_sH_thermal(point: PointParams) -> float:
 
     p_up, p_low = point.fermi_momenta
     top = p_low + abs(a) + 60 * T
-    integrand = lambda p: p * p * s0(p) * a * tau**2 / (1 + (a * p * tau) ** 2)
-    pts = sorted({p_up, p_low})
-    val, _ = quad(integrand, 0.0, top, points=pts, limit=400, epsabs=1e-14, epsrel=1e-12)
-    return 2 * val
+    val, _ = quad(lambda p: s0(p) * g(p), 0.0, top, points=sorted({p_up, p_low}), limit=400,
+                  epsabs=1e-14, epsrel=1e-12)
+    return val
+
+
+def relaxation_sigma_sH_thermal(point: PointParams) -> float:
+    """The same at temperature T: σ_sH = 2 ∫ dp p² s0(p) α τ²/(1 + (αpτ)²).
+
+    The off-diagonal equations of the relaxation kernel decouple (docs/derivation.md):
+    s_z = eE s0 α τ²/(1 + (αpτ)²), and σ_sH = 8π q_yz = 2 ∫ dp p² s_z.
+    """
+    a, tau = point.alpha_code, point.tau
+    return 2 * _thermal_shell_integral(point, lambda p: p * p * a * tau**2 / (1 + (a * p * tau) ** 2))
+
+
+def relaxation_spin_density_thermal(point: PointParams) -> float:
+    """Exact S_y of the relaxation kernel at temperature T (units eEτp0/ħ²).
+
+    With s_φ = −eEτ ∂_p s0 and s_p = −s_z/(αpτ): S_y = (1/4π)∫dp p (s_φ + s_p)
+    = (τ/4π) ∫ dp s0 (αpτ)²/(1 + (αpτ)²) after an integration by parts.
+    """
+    a, tau = point.alpha_code, point.tau
+    val = tau / (4 * math.pi) * _thermal_shell_integral(
+        point, lambda p: (a * p * tau) ** 2 / (1 + (a * p * tau) ** 2))
+    return val / (tau * P0)
 
 
 def relaxation_spin_density(point: PointParams) -> float:
-    """S_y with the relaxation kernel, physics.md §4 item 5: −(m α eEτ/8π) d²/(1 + d²), d = Δτ."""
+    """S_y with the relaxation kernel, physics.md §4 item 5: −(m α eEτ/8π) d²/(1 + d²), d = Δτ.
+
+    Evaluates the momentum dependence of αpτ at p̄_F only: valid for mα ≪ p0."""
     d = point.delta_tau
     return -(point.alpha_code * point.tau / (8 * math.pi)) * d * d / (1 + d * d) / (point.tau * P0)
 

@@ -17,7 +17,7 @@ Shapes (R, d, q_TF in code units):
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ive
+from scipy.special import i0e, i1e, ive
 
 from .params import P0, PointParams
 
@@ -44,7 +44,22 @@ def coulomb_shape(q, d, qtf):
     return (np.exp(-q * d) / (q + qtf)) ** 2
 
 
-def strength(p: PointParams, n_theta: int = COULOMB_ANGULAR_POINTS) -> float:
+def _scaled_bessel(kmax: int, x):
+    """Ĩ_k(x) = e^{−x} I_k(x) for k = 0..kmax: i0e, i1e and the upward recurrence
+    I_{k+1} = I_{k−1} − (2k/x) I_k where it is stable (x ≥ kmax), ive elsewhere."""
+    out = np.empty((kmax + 1,) + x.shape)
+    out[0] = i0e(x)
+    if kmax >= 1:
+        out[1] = i1e(x)
+    small = x < kmax
+    for k in range(1, kmax):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[k + 1] = out[k - 1] - (2 * k / x) * out[k]
+        out[k + 1][small] = ive(k + 1, x[small])
+    return out
+
+
+def strength(p: PointParams, n_theta: int | None = None) -> float:
     """w0 such that the transport time at p̄_F equals ``p.tau`` (code units)."""
     pbar = p.mean_fermi_momentum
     s = shape_parameters(p)
@@ -55,7 +70,7 @@ def strength(p: PointParams, n_theta: int = COULOMB_ANGULAR_POINTS) -> float:
         # (1/2π)∫ e^{−a(1−cos θ)}(1 − cos θ) dθ = e^{−a}[I0(a) − I1(a)]
         integral = float(ive(0, a) - ive(1, a))
     else:
-        theta, w = _gauss_theta(n_theta)
+        theta, w = _gauss_theta(n_theta or COULOMB_ANGULAR_POINTS)
         q = 2 * pbar * np.sin(theta / 2)
         integral = float(np.sum(w * coulomb_shape(q, s["d"], s["qtf"]) * (1 - np.cos(theta))) / np.pi)
     return 1.0 / (p.tau * integral)
@@ -74,7 +89,7 @@ def correlator(p: PointParams, q):
 
 
 def angular_moments(disorder: str, p, pp, kmax: int, w0, R=None, d=None, qtf=None,
-                    n_theta: int = COULOMB_ANGULAR_POINTS):
+                    n_theta: int | None = None):
     """W_k(p, p') for k = 0..kmax, shape (kmax+1, *p.shape).
 
     All arguments broadcast: one entry per (grid point, transition). ``delta`` is exact,
@@ -89,10 +104,9 @@ def angular_moments(disorder: str, p, pp, kmax: int, w0, R=None, d=None, qtf=Non
         out[0] = w0
         return out
     if disorder == "smooth":
-        x = R**2 * p * pp
-        return w0 * np.exp(-0.5 * R**2 * (p - pp) ** 2) * ive(k, x)
+        return w0 * np.exp(-0.5 * R**2 * (p - pp) ** 2) * _scaled_bessel(kmax, R**2 * p * pp)
     if disorder == "coulomb":
-        theta, w = _gauss_theta(n_theta)
+        theta, w = _gauss_theta(n_theta or COULOMB_ANGULAR_POINTS)
         q = np.sqrt(np.maximum(p[..., None] ** 2 + pp[..., None] ** 2
                                - 2 * (p * pp)[..., None] * np.cos(theta), 0.0))
         shape = coulomb_shape(q, np.asarray(d)[..., None], np.asarray(qtf)[..., None])

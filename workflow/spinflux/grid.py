@@ -36,8 +36,8 @@ class GridSettings:
     max_points : refuse grids larger than this (memory/time guard)
     """
 
-    spacing_factor: float = 0.5
-    rungs_above_fermi: int = 12
+    spacing_factor: float = 0.75
+    rungs_above_fermi: int = 10
     thermal_cutoff: float = 36.0
     max_points: int = 2_000_000
 
@@ -128,17 +128,24 @@ def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> L
         h = p_max / N
         return LadderGrid(alpha=0.0, h=h, n=0, K=1, p=(np.arange(N) + 0.5) * h)
     n = max(4, int(math.ceil(a / h_target)))
-    n += (-n) % 4  # even for the fine grid and for the coarsened one
+    n += n % 2  # even: the ladders x and |α| − x pair up
     K = int(math.ceil(p_max / a))
     h = a / n
     return LadderGrid(alpha=point.alpha_code, h=h, n=n, K=K, p=(np.arange(n * K) + 0.5) * h)
 
 
-def coarsen(grid: LadderGrid) -> LadderGrid:
-    """The same momentum window with twice the spacing (refinement error estimate)."""
+#: spacing ratio of the coarse grid used for the refinement error estimate
+COARSENING = 1.5
+
+
+def coarsen(grid: LadderGrid, factor: float = COARSENING) -> LadderGrid:
+    """The same momentum window with ≈ ``factor`` times the spacing, still ladder-aligned."""
     if grid.n == 0:
-        N = grid.size // 2
-        return LadderGrid(alpha=0.0, h=2 * grid.h, n=0, K=1, p=(np.arange(N) + 0.5) * 2 * grid.h)
-    n = grid.n // 2
-    return LadderGrid(alpha=grid.alpha, h=2 * grid.h, n=n, K=grid.K,
-                      p=(np.arange(n * grid.K) + 0.5) * 2 * grid.h)
+        N = max(2, 2 * int(round(grid.size / factor / 2)))
+        h = grid.size * grid.h / N
+        return LadderGrid(alpha=0.0, h=h, n=0, K=1, p=(np.arange(N) + 0.5) * h)
+    n = max(2, 2 * int(round(grid.n / factor / 2)))
+    if n == grid.n:
+        n = max(2, grid.n - 2)
+    h = abs(grid.alpha) / n
+    return LadderGrid(alpha=grid.alpha, h=h, n=n, K=grid.K, p=(np.arange(n * grid.K) + 0.5) * h)

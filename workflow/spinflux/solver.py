@@ -65,12 +65,13 @@ class BlockTridiagonal:
 
     def matvec(self, x):
         """y = A x for x of shape (n, 4[, m])."""
-        def apply(blocks, v):
-            return (blocks.reshape(blocks.shape + (1,) * (v.ndim - 2)) * v[:, None]).sum(axis=2)
-        y = apply(self.diag, x)
-        y[:-1] += apply(self.upper[:-1], x[1:])
-        y[1:] += apply(self.lower[1:], x[:-1])
-        return y
+        column = x.ndim == 2
+        if column:
+            x = x[:, :, None]
+        y = self.diag @ x
+        y[:-1] += self.upper[:-1] @ x[1:]
+        y[1:] += self.lower[1:] @ x[:-1]
+        return y[:, :, 0] if column else y
 
     def banded(self):
         """LAPACK band storage ab[u + r − c, c] = A[r, c] with u = l = 7."""
@@ -118,6 +119,17 @@ def assemble_collision(point: PointParams, grid: LadderGrid, ops: BlockTridiagon
                 coeff = (half_jac * Wk).T  # (n, k)
                 ops.add(pos[j], pos[jp], (coeff @ G[iM, iMp].reshape(KMAX + 1, 16)).reshape(-1, 4, 4))
                 ops.diag[pos[j]] -= (coeff @ L[iM, iMp].reshape(KMAX + 1, 16)).reshape(-1, 4, 4)
+
+
+def collision_operator(point: PointParams, grid: LadderGrid):
+    """The assembled reduced collision operator of one point and the chain position of each p_j.
+
+    Returns (St, pos): St acts on components ordered by chain position, f_chain[pos[j]] = f[j].
+    """
+    St = BlockTridiagonal.zeros(grid.size)
+    pos = grid.chain_position()
+    assemble_collision(point, grid, St, pos)
+    return St, pos
 
 
 def _segment_sum(values, segments, n_points):
