@@ -132,6 +132,25 @@ def collision_operator(point: PointParams, grid: LadderGrid):
     return St, pos
 
 
+def conserves_spin(point: PointParams) -> bool:
+    """Whether the kernel conserves total spin (scalar T with the exact band energies)."""
+    return point.kernel == "born"
+
+
+#: the uniform in-plane spin s ŷ in harmonic components (s_φ = s_p), normalised
+UNIFORM_SPIN_Y = np.array([0.0, 1.0, 1.0, 0.0]) / np.sqrt(2.0)
+
+
+def regularise_zero_modes(point: PointParams, A: BlockTridiagonal, pos):
+    """At α = 0 with a spin-conserving kernel, a uniform spin s ŷ on each |p| shell is an exact
+    zero mode of (St − Prec), with the same left null vector (the σ_y moment), and the drive is
+    orthogonal to it. Adding (1/τ) z zᵀ makes the matrix regular without changing the solution
+    of the consistent system: it selects the solution with no zero-mode component, which is the
+    α → 0 limit (S_y ∝ α)."""
+    if point.alpha == 0 and conserves_spin(point):
+        A.diag[pos] += np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y) / point.tau
+
+
 def _segment_sum(values, segments, n_points):
     return np.bincount(segments, weights=values, minlength=n_points)
 
@@ -147,8 +166,8 @@ def solve_on_grids(points, grids):
     h_all = np.empty(total)
     a_all = np.empty(total)
     owner = np.empty(total, dtype=np.int64)
-    for i, (point, grid) in enumerate(zip(points, grids)):
-        pos = grid.chain_position() + offsets[i]
+    positions = [grid.chain_position() + offsets[i] for i, grid in enumerate(grids)]
+    for i, (point, grid, pos) in enumerate(zip(points, grids, positions)):
         assemble_collision(point, grid, St, pos)
         acc, intr = drive(grid, point.temperature)
         rhs[pos, :, 0] = intr
@@ -157,6 +176,8 @@ def solve_on_grids(points, grids):
     A = BlockTridiagonal(St.diag.copy(), St.upper, St.lower)
     A.diag[:, 2, 3] += a_all * p_all  # −Prec: (St − Prec) f = D
     A.diag[:, 3, 2] -= a_all * p_all
+    for point, pos in zip(points, positions):
+        regularise_zero_modes(point, A, pos)
     f = solve_banded((BAND_WIDTH, BAND_WIDTH), A.banded(), rhs.reshape(4 * total, 2),
                      overwrite_ab=True, check_finite=False).reshape(total, 4, 2)
     residual = np.abs(A.matvec(f) - rhs).max(axis=(1, 2))

@@ -1,0 +1,87 @@
+"""The Python API (xarray) and the command line: outputs, units and error messages."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import spinflux
+from spinflux.cli import main
+
+REQUIRED_KEYS = ["sigma_sH", "sigma_sH_intrinsic", "sigma_sH_acceleration", "sigma_sH_balance",
+                 "sigma_xx", "spin_density_y", "delta_tau", "error_estimate"]
+
+
+def test_solve_returns_dataset_with_units_and_long_name_on_every_variable(tmp_path):
+    ds = spinflux.solve(alpha=0.2, tau=3.0, kernel="born", disorder="smooth")
+    for name in list(ds.data_vars) + list(ds.coords):
+        assert "long_name" in ds[name].attrs, name
+        if ds[name].dtype.kind in "fiu":
+            assert "units" in ds[name].attrs, name
+    assert ds["sigma_sH"].attrs["unit_label"] == "e/8π"
+    path = tmp_path / "point.nc"
+    ds.to_netcdf(path)
+    with xr.open_dataset(path) as back:
+        xr.testing.assert_identical(back.load(), ds)
+
+
+def test_solve_many_has_a_point_dimension_and_matches_solve():
+    pts = [spinflux.PointParams(alpha=a, tau=2.0, kernel="relaxation") for a in (0.1, 0.3)]
+    ds = spinflux.solve_many(pts)
+    assert ds.sizes["point"] == 2
+    one = spinflux.solve(alpha=0.3, tau=2.0, kernel="relaxation")
+    assert float(ds.sigma_sH[1]) == pytest.approx(float(one.sigma_sH), rel=1e-13)
+
+
+def test_cli_json_has_the_documented_keys(capsys):
+    assert main(["solve", "--alpha", "0.2", "--tau", "4", "--kernel", "relaxation", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in REQUIRED_KEYS:
+        assert isinstance(out[key], float), key
+    assert out["sigma_sH"] == pytest.approx(out["sigma_sH_intrinsic"], rel=1e-14)
+    assert out["parameters"]["kernel"] == "relaxation"
+
+
+def test_cli_table_states_units(capsys):
+    assert main(["solve", "--alpha", "0.2", "--tau", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "e/8π" in out and "e²/ħ" in out and "sigma_sH" in out
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--alpha", "0.1", "--tau", "0"], "tau=0.0 must be > 0"),
+    (["--alpha", "0.1", "--tau", "-2"], "tau=-2.0 must be > 0"),
+    (["--alpha", "0.1", "--tau", "1", "--temperature", "-0.01"], "temperature=-0.01 must be > 0"),
+    (["--alpha", "0.1", "--tau", "1", "--temperature", "1e-9"], "temperature=1e-09 is too small"),
+    (["--alpha", "nan", "--tau", "1"], "alpha=nan must be finite"),
+    (["--alpha", "0.1", "--tau", "inf"], "tau=inf must be finite"),
+    (["--alpha", "0.1", "--tau", "1", "--disorder", "gaussian"],
+     "disorder='gaussian' is not known; allowed: delta, smooth, coulomb"),
+    (["--alpha", "0.1", "--tau", "1", "--kernel", "bron"],
+     "kernel='bron' is not known; allowed: relaxation, born"),
+    (["--alpha", "0.1", "--tau", "abc"], "argument --tau: invalid float value: 'abc'"),
+    (["--tau", "1"], "required: --alpha"),
+    (["--alpha", "0.1", "--tau", "1", "--colour", "red"], "unrecognized arguments: --colour"),
+])
+def test_cli_rejects_bad_input_with_one_line_naming_the_parameter(capsys, argv, fragment):
+    assert main(["solve"] + argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_installed_console_script_exits_nonzero_without_traceback():
+    proc = subprocess.run([sys.executable, "-m", "spinflux.cli", "solve", "--alpha", "0.1",
+                           "--tau", "-1"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("spinflux: error: tau=-1.0") and "Traceback" not in proc.stderr
+
+
+def test_negative_alpha_is_accepted(capsys):
+    assert main(["solve", "--alpha", "-0.2", "--tau", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert math.isfinite(out["sigma_sH"])
