@@ -55,16 +55,16 @@ CASES = [("delta", 0.2, 0.3), ("delta", 0.2, 3.0), ("smooth", 0.2, 3.0),
 
 
 def main():
-    sweep("spacing_factor", [0.25, 0.5, 1.0, 2.0, 4.0],
+    sweep("spacing_factor", [0.25, 0.5, 0.75, 1.0, 1.5, 2.0],
           lambda v: dataclasses.replace(BASE, spacing_factor=v), CASES)
-    sweep("rungs_above_fermi", [24, 16, 12, 8, 4, 2],
+    sweep("rungs_above_fermi", [24, 16, 12, 10, 8, 4],
           lambda v: dataclasses.replace(BASE, rungs_above_fermi=v), CASES)
 
     rows = []
     for alpha, dtau in [(0.01, 0.05), (0.01, 200.0), (0.2, 2.0), (0.5, 0.05), (0.5, 200.0)]:
         p = point(alpha, dtau, kernel="relaxation")
         exact = analytic.relaxation_sigma_sH_thermal(p)
-        for s in [0.5, 1.0, 2.0, 4.0]:
+        for s in [0.5, 0.75, 1.0, 2.0]:
             r = solve_point(p, dataclasses.replace(BASE, spacing_factor=s))
             rows.append([f"{alpha}", f"{dtau}", f"{s}", f"{r['sigma_sH']:.10f}",
                          f"{abs(r['sigma_sH'] / exact - 1):.1e}", f"{r['error_estimate']:.1e}"])
@@ -72,18 +72,24 @@ def main():
           ["alpha", "Δτ", "spacing_factor", "σ_sH", "rel. error", "error_estimate"], rows)
 
     rows = []
-    p = point(0.2, 3.0, disorder="coulomb", kernel="born")
     ref_n = 640
-    dis.COULOMB_ANGULAR_POINTS = ref_n
-    ref = solve_point(p, estimate_error=False)
-    for n in [40, 80, 160, 320]:
-        dis.COULOMB_ANGULAR_POINTS = n
-        r = solve_point(p, estimate_error=False)
-        rows.append([f"{n}", f"{abs(r['sigma_xx'] / ref['sigma_xx'] - 1):.1e}",
-                     f"{abs(r['spin_density_y'] / ref['spin_density_y'] - 1):.1e}",
-                     f"{abs(r['sigma_sH']):.1e}"])
+    default_n = dis.COULOMB_ANGULAR_POINTS
+    for spacer, screening in [(1.0, 1.0), (5.0, 0.3), (0.2, 5.0)]:
+        p = point(0.2, 3.0, disorder="coulomb", kernel="born", spacer_distance=spacer,
+                  screening_wavevector=screening)
+        dis.COULOMB_ANGULAR_POINTS = ref_n
+        ref = solve_point(p, estimate_error=False)
+        for n in [20, 40, 64, 160]:
+            dis.COULOMB_ANGULAR_POINTS = n
+            r = solve_point(p, estimate_error=False)
+            rows.append([f"{spacer}", f"{screening}", f"{n}",
+                         f"{abs(r['sigma_xx'] / ref['sigma_xx'] - 1):.1e}",
+                         f"{abs(r['spin_density_y'] / ref['spin_density_y'] - 1):.1e}",
+                         f"{abs(r['sigma_sH']):.1e}"])
+    dis.COULOMB_ANGULAR_POINTS = default_n
     table(f"Coulomb disorder: Gauss–Legendre angular points (reference {ref_n})",
-          ["n_theta", "rel. Δσ_xx", "rel. ΔS_y", "abs(σ_sH)"], rows)
+          ["spacer_distance", "screening_wavevector", "n_theta", "rel. Δσ_xx", "rel. ΔS_y",
+           "abs(σ_sH)"], rows)
 
     rows = []
     for disorder in ["delta", "smooth", "coulomb"]:

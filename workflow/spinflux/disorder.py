@@ -16,15 +16,18 @@ Shapes (R, d, q_TF in code units):
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import i0e, i1e, ive
 
 from .params import P0, PointParams
 
 #: Gauss–Legendre order for the Coulomb moments on θ ∈ [0, π]; see docs/convergence.md.
-COULOMB_ANGULAR_POINTS = 160
+COULOMB_ANGULAR_POINTS = 64
 
 
+@lru_cache(maxsize=8)
 def _gauss_theta(n: int):
     x, w = np.polynomial.legendre.leggauss(n)
     theta = 0.5 * np.pi * (x + 1.0)

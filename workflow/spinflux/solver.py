@@ -155,8 +155,29 @@ def _segment_sum(values, segments, n_points):
     return np.bincount(segments, weights=values, minlength=n_points)
 
 
-def solve_on_grids(points, grids):
-    """Solve every (point, grid) pair in one banded system; returns dict of arrays (per point)."""
+@dataclass
+class LinearSystem:
+    """The assembled kinetic equation of a batch: (St − Prec) f = D, in chain order."""
+
+    St: BlockTridiagonal  # collision operator
+    A: BlockTridiagonal  # St − Prec (+ zero-mode regularisation at α = 0)
+    rhs: np.ndarray  # (total, 4, 2): intrinsic and acceleration drives
+    p: np.ndarray  # momentum of each chain position
+    h: np.ndarray  # grid spacing of each chain position
+    alpha: np.ndarray  # α of each chain position
+    owner: np.ndarray  # index of the point each chain position belongs to
+    n_points: int
+    grid_points: np.ndarray
+    point_alpha: np.ndarray
+
+    def solve(self):
+        f = solve_banded((BAND_WIDTH, BAND_WIDTH), self.A.banded(), self.rhs.reshape(-1, 2),
+                         overwrite_ab=True, check_finite=False)
+        return f.reshape(self.rhs.shape)
+
+
+def build_system(points, grids) -> LinearSystem:
+    """Assemble all (point, grid) pairs into one block-tridiagonal system."""
     sizes = np.array([g.size for g in grids])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     total = int(offsets[-1])
@@ -178,37 +199,48 @@ def solve_on_grids(points, grids):
     A.diag[:, 3, 2] -= a_all * p_all
     for point, pos in zip(points, positions):
         regularise_zero_modes(point, A, pos)
-    f = solve_banded((BAND_WIDTH, BAND_WIDTH), A.banded(), rhs.reshape(4 * total, 2),
-                     overwrite_ab=True, check_finite=False).reshape(total, 4, 2)
-    residual = np.abs(A.matvec(f) - rhs).max(axis=(1, 2))
+    return LinearSystem(St, A, rhs, p_all, h_all, a_all, owner, len(points), sizes,
+                        np.array([g.alpha for g in grids]))
+
+
+def observables(system: LinearSystem, f) -> dict:
+    """Per-point observables of the module docstring from the solution f (total, 4, 2)."""
+    s = system
+    residual = np.abs(s.A.matvec(f) - s.rhs).max(axis=(1, 2))
     f_tot = f.sum(axis=2)
-    X = St.matvec(f_tot)
-    n_pts = len(points)
-    w = h_all * p_all
-    seg = lambda v: _segment_sum(v, owner, n_pts)
-    q_int = seg(2 * w * p_all * f[:, 3, 0])
-    q_acc = seg(2 * w * p_all * f[:, 3, 1])
+    X = s.St.matvec(f_tot)
+    w = s.h * s.p
+
+    def seg(v):
+        return _segment_sum(v, s.owner, s.n_points)
+
+    q_int = seg(2 * w * s.p * f[:, 3, 0])
+    q_acc = seg(2 * w * s.p * f[:, 3, 1])
     torque = seg(w * (X[:, 1] + X[:, 2])) / (2 * np.pi)
-    alpha = np.array([g.alpha for g in grids])
     with np.errstate(divide="ignore", invalid="ignore"):
-        balance = np.where(alpha != 0, -8 * np.pi * torque / (2 * alpha), np.nan)
-    spin_y = seg(w * (f_tot[:, 1] + f_tot[:, 2])) / (4 * np.pi)
-    j_x = seg(w * (2 * p_all * f_tot[:, 0] + a_all * (f_tot[:, 1] + f_tot[:, 2]))) / (4 * np.pi)
-    res = np.zeros(n_pts)
-    np.maximum.at(res, owner, residual)
-    rhs_scale = np.zeros(n_pts)
-    np.maximum.at(rhs_scale, owner, np.abs(rhs).max(axis=(1, 2)))
+        balance = np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
+    res = np.zeros(s.n_points)
+    np.maximum.at(res, s.owner, residual)
+    rhs_scale = np.zeros(s.n_points)
+    np.maximum.at(rhs_scale, s.owner, np.abs(s.rhs).max(axis=(1, 2)))
     return {
         "sigma_sH": q_int + q_acc,
         "sigma_sH_intrinsic": q_int,
         "sigma_sH_acceleration": q_acc,
         "sigma_sH_balance": balance,
         "collision_torque": torque,
-        "sigma_xx": j_x,
-        "spin_density_y_code": spin_y,
+        "sigma_xx": seg(w * (2 * s.p * f_tot[:, 0] + s.alpha * (f_tot[:, 1] + f_tot[:, 2])))
+        / (4 * np.pi),
+        "spin_density_y_code": seg(w * (f_tot[:, 1] + f_tot[:, 2])) / (4 * np.pi),
         "relative_residual": res / rhs_scale,
-        "grid_points": sizes,
+        "grid_points": s.grid_points,
     }
+
+
+def solve_on_grids(points, grids) -> dict:
+    """Solve every (point, grid) pair in one banded system; returns dict of arrays (per point)."""
+    system = build_system(points, grids)
+    return observables(system, system.solve())
 
 
 OBSERVABLES = ("sigma_sH", "sigma_sH_intrinsic", "sigma_sH_acceleration", "sigma_sH_balance",
