@@ -37,11 +37,15 @@ def _thermal_shell_integral(point: PointParams, g) -> float:
         return 0.5 * (expit(-(0.5 * p * p + 0.5 * a * p - 1) / T)
                       - expit(-(0.5 * p * p - 0.5 * a * p - 1) / T))
 
-    p_up, p_low = point.fermi_momenta
-    top = p_low + abs(a) + 60 * T
-    val, _ = quad(lambda p: s0(p) * g(p), 0.0, top, points=sorted({p_up, p_low}), limit=400,
-                  epsabs=1e-14, epsrel=1e-12)
-    return val
+    # explicit pieces around each Fermi momentum: an adaptive rule can miss a step of width T
+    edges = {0.0}
+    for pf in point.fermi_momenta:
+        for k in (-60, -8, -1, 0, 1, 8, 60):
+            edges.add(min(max(pf + k * T, 0.0), point.fermi_momenta[1] + abs(a) + 60 * T))
+    edges = sorted(edges)
+    integrand = lambda p: s0(p) * g(p)
+    return sum(quad(integrand, lo, hi, limit=200, epsabs=1e-15, epsrel=1e-13)[0]
+               for lo, hi in zip(edges[:-1], edges[1:]) if hi > lo)
 
 
 def relaxation_sigma_sH_thermal(point: PointParams) -> float:

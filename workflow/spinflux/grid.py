@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,27 +35,54 @@ class GridSettings:
     rungs_above_fermi : ladder rungs kept above the lower-band Fermi momentum
     thermal_cutoff : the grid extends at least to ε − μ = thermal_cutoff · k_B T
     max_points : refuse grids larger than this (memory/time guard)
+    min_residues : fewest ladder residues; the response varies on the scale of |α| along a
+        ladder even at high T, and the kink map (degree 2·KINK_ORDER) needs ≥ 4·KINK_ORDER
     """
 
     spacing_factor: float = 0.75
     rungs_above_fermi: int = 10
     thermal_cutoff: float = 36.0
     max_points: int = 2_000_000
+    min_residues: int = 64
 
 
 @dataclass
 class LadderGrid:
-    """Momentum grid of one parameter point (code units)."""
+    """Momentum grid of one parameter point (code units).
+
+    For α ≠ 0 the momenta are p = x_i + k|α| (j = k n + i) with ladder residues x_i ∈ (0, |α|)
+    that are symmetric, x_{n−1−i} = |α| − x_i, with symmetric quadrature weights w_i; every
+    momentum on ladder i carries the weight w_i. For α = 0 the residues are the whole grid.
+    """
 
     alpha: float  # signed α (code units)
-    h: float  # spacing
-    n: int  # points per |α| (0 when α = 0)
+    residues: np.ndarray  # (n,)
+    residue_weights: np.ndarray  # (n,)
     K: int  # rungs per ladder (1 when α = 0)
-    p: np.ndarray  # (N,) momenta
+    mapping: tuple | None = None  # peaks ((θ_c, r, A), ...) of a graded residue set
+
+    def __post_init__(self):
+        a = abs(self.alpha)
+        k = np.arange(self.K)[:, None]
+        self.p = (self.residues[None, :] + a * k).ravel()
+        self.weights = np.tile(self.residue_weights, self.K)
+
+    @property
+    def n(self) -> int:
+        return self.residues.size
 
     @property
     def size(self) -> int:
         return self.p.size
+
+    @property
+    def fermi_spacing(self) -> float:
+        """Finest spacing of the residues (at the Fermi surface for a graded set)."""
+        return float(np.min(np.diff(self.residues))) if self.n > 1 else float(self.residues[0] * 2)
+
+    @property
+    def p_max(self) -> float:
+        return self.K * abs(self.alpha) if self.alpha else float(self.p[-1] + self.residue_weights[-1] / 2)
 
     def band_energy(self, M, p):
         return 0.5 * p**2 + M * self.alpha * p
@@ -65,10 +93,7 @@ class LadderGrid:
     def chain_position(self) -> np.ndarray:
         """Position of every grid point along the joined ladders (a permutation of 0..N−1)."""
         j = np.arange(self.size)
-        if self.n == 0:
-            n, K = self.size, 1
-        else:
-            n, K = self.n, self.K
+        n, K = self.n, self.K
         residue, rung = j % n, j // n
         pair = np.minimum(residue, n - 1 - residue)
         in_chain = np.where(residue < n // 2, K - 1 - rung, K + rung)
@@ -77,29 +102,157 @@ class LadderGrid:
     def partners(self, M_out: float, M_in: float):
         """Grid partners p' in band M_in of every p_j in band M_out at equal energy.
 
-        Returns a list of (j, j') index arrays, one per root branch, with both ends on the
-        grid; partners beyond p_max are dropped, together with the reverse process, so the
-        truncated operator still conserves particles and spin exactly.
+        Returns a list of (j, j') index arrays, one per root branch; roots beyond p_max are
+        dropped, together with the reverse process, so the truncated operator still conserves
+        particles and spin exactly. A root inside the window that is not a grid point is a bug.
         """
         E = self.band_energy(M_out, self.p)
         disc = (M_in * self.alpha) ** 2 + 2 * E
-        roots = []
         sq = np.sqrt(np.maximum(disc, 0.0))
+        roots = []
         for sign in (+1.0, -1.0):
             pp = -M_in * self.alpha + sign * sq
             ok = (disc >= 0) & (pp > 0)
             if sign < 0:
                 ok &= sq > 0  # a double root is counted once
             j = np.nonzero(ok)[0]
-            jp = np.rint(pp[j] / self.h - 0.5).astype(np.int64)
-            inside = (jp >= 0) & (jp < self.size)
-            j, jp = j[inside], jp[inside]
-            if j.size:
-                mismatch = np.max(np.abs(self.p[jp] - pp[j]))
-                if mismatch > 1e-8 * self.h + 1e-12:
-                    raise RuntimeError(f"grid not ladder-aligned (mismatch {mismatch:g})")
-            roots.append((j, jp))
+            jp = self._ladder_partner(j, pp[j])
+            inside = pp[j] < self.p_max
+            found = (jp >= 0) & (jp < self.size)
+            tol = 1e-9 * (abs(self.alpha) if self.alpha else self.p_max)
+            found[found] &= np.abs(self.p[jp[found]] - pp[j][found]) <= tol
+            if np.any(~found & inside):
+                raise RuntimeError("grid not ladder-aligned: a δ-function root is off the grid")
+            roots.append((j[found], jp[found]))
         return roots
+
+    def _ladder_partner(self, j, pp):
+        """Candidate index of momentum pp reached from p_j: same point, one rung up or down,
+        or the bottom rung of the paired ladder (|α| − p); ``partners`` verifies it."""
+        if self.alpha == 0:
+            return j.copy()
+        n, a = self.n, abs(self.alpha)
+        step = np.rint((pp - self.p[j]) / a).astype(np.int64)
+        candidate = j + step * n
+        mirror = (j < n) & (np.abs(pp - (a - self.p[j])) < 1e-9 * a) \
+            & (np.abs(pp - self.p[j]) > 1e-9 * a)
+        candidate[mirror] = n - 1 - j[mirror]
+        return candidate
+
+
+# -- residue sets ------------------------------------------------------------------------------
+#: graded residues: Poisson-kernel densities of widths w·4^k, w = MAP_WIDTH · (2π k_B T/v̄)/|α|,
+#: around ±x_F, each with amplitude A = MAP_AMPLITUDE (docs/convergence.md); the spacing at x_F
+#: is then ≈ π (1 + 2ΣA) MAP_WIDTH/(A n) in units of k_B T/v̄, which fixes n from
+#: ``spacing_factor``.
+MAP_WIDTH = 5.0
+MAP_AMPLITUDE = 1.0
+#: below this Poisson width the peak is too narrow for double precision (1 − r² loses digits)
+MIN_MAP_WIDTH = 1e-9
+
+
+def _poisson_cdf(t, r):
+    """∫_0^t (1 − r²)/(1 − 2r cos s + r²) ds, continuous in t.
+
+    1 − r cos t is written as (1 − r) + 2r sin²(t/2): the peaks are as narrow as 1 − r ~ 1e-9."""
+    return t + 2 * np.arctan2(r * np.sin(t), (1 - r) + 2 * r * np.sin(t / 2) ** 2)
+
+
+def _poisson(t, r):
+    """(1 − r²)/(1 − 2r cos t + r²), cancellation-free near t = 0."""
+    return (1 - r) * (1 + r) / ((1 - r) ** 2 + 4 * r * np.sin(t / 2) ** 2)
+
+
+#: order m of the periodising factor S'(ψ) ∝ 1 − cos^{2m} ψ (see ``graded_residues``)
+KINK_ORDER = 16
+
+
+@lru_cache(maxsize=None)
+def _kink_coefficients(m: int):
+    """cos^{2m} t = c_m + Σ_k b_k cos 2kt with c_m = C(2m, m)/4^m, b_k = 2 C(2m, m−k)/4^m."""
+    c = math.comb(2 * m, m) / 4**m
+    b = np.array([2 * math.comb(2 * m, m - k) / 4**m for k in range(1, m + 1)])
+    return c, b
+
+
+def kink_map(u, m: int = KINK_ORDER):
+    """S(u) and S'(u) = (1 − cos^{2m} u)/(1 − c_m): odd, S(u) − u periodic, S(0) = 0, S(π) = π,
+    and S' has quadratic zeros at u = 0 and π but is ≈ 1/(1 − c_m) elsewhere."""
+    c, b = _kink_coefficients(m)
+    k = np.arange(1, m + 1)
+    S = u - (np.sin(2 * np.multiply.outer(u, k)) @ (b / (2 * k))) / (1 - c)
+    dS = (1 - np.cos(u) ** (2 * m)) / (1 - c)
+    return S, dS
+
+
+@lru_cache(maxsize=256)
+def _graded_unit_residues(peaks, n: int):
+    """θ_i and the weight factors S'(u_i)/Ψ'(θ_i) of ``graded_residues`` (cached: a τ sweep
+    at fixed α and T reuses them)."""
+    u = 2 * np.pi * (np.arange(n) + 0.5) / n
+    target, dS = kink_map(u)
+    if peaks:
+        c, r, A = (np.array(v)[:, None, None] for v in zip(*peaks))  # (peak, ±, 1)
+        c = c * np.array([1.0, -1.0])[None, :, None]
+    norm = 1 + 2 * sum(A for _, _, A in peaks)
+
+    def psi(th):
+        return (th + (np.sum(A * _poisson_cdf(th - c, r), axis=(0, 1)) if peaks else 0)) / norm
+
+    def dpsi(th):
+        return (1 + (np.sum(A * _poisson(th - c, r), axis=(0, 1)) if peaks else 0)) / norm
+
+    lo, hi = np.zeros(n), np.full(n, 2 * np.pi)
+    for _ in range(25):  # bisection brackets each root to 2π/2^25, then Newton converges
+        mid = 0.5 * (lo + hi)
+        below = psi(mid) < target
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    th = 0.5 * (lo + hi)
+    for _ in range(4):
+        th = np.clip(th - (psi(th) - target) / dpsi(th), lo, hi)
+    th = 0.5 * (th + (2 * np.pi - th[::-1]))  # exact symmetry x_{n−1−i} = a − x_i
+    factor = dS / dpsi(th)
+    th.setflags(write=False)
+    factor.setflags(write=False)
+    return th, factor
+
+
+def graded_residues(a: float, peaks, n: int):
+    """Symmetric residues on (0, a) with quadrature weights; spectrally accurate for the ladder sums.
+
+    θ = 2πx/a. Two maps are composed on a uniform midpoint grid u_i = 2π(i + ½)/n:
+
+    * χ = S(u) (``kink_map``) vanishes quadratically in slope at u = 0, π, i.e. at x = 0 (the
+      ladder bottom, where the polar measure p dp makes the ladder sums kink) and x = a/2 (the
+      van Hove root of the lower band); this turns both kinks into high-order smooth points;
+    * θ = Ψ⁻¹(χ), Ψ the normalised cumulative density 1 + Σ_peaks A P_r(θ ∓ θ_c) (Poisson
+      kernels, each mirrored to −θ_c), which concentrates nodes at the Fermi features.
+
+    Both maps are odd and analytic, so the rule is the trapezoid rule in u, and the residues are
+    symmetric, x_{n−1−i} = a − x_i; weights w_i = (a/n) S'(u_i)/Ψ'(θ_i).
+    """
+    th, factor = _graded_unit_residues(tuple(peaks), n)
+    return th * a / (2 * np.pi), (a / n) * factor
+
+
+def graded_peaks(theta_F: float, width: float):
+    """Poisson peaks at θ_F with widths width·4^k up to O(1), each of amplitude MAP_AMPLITUDE.
+
+    One peak of width w ∝ T has 1/t² tails that meet the background in a region that sharpens
+    as T → 0 and spoils the trapezoid rule's convergence; a geometric stack of widths makes the
+    density fall off smoothly (≈ 1/t) from the Fermi feature to the ladder scale, so n grows only
+    like log(1/T).
+    """
+    peaks = []
+    while width < 0.5 or not peaks:
+        peaks.append((theta_F, 1 - width, MAP_AMPLITUDE))
+        width *= 4
+    return tuple(peaks)
+
+
+def uniform_residues(length: float, n: int):
+    h = length / n
+    return (np.arange(n) + 0.5) * h, np.full(n, h)
 
 
 def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> LadderGrid:
@@ -112,26 +265,44 @@ def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> L
     p_thermal = math.sqrt(a**2 / 4 + 2 * (1 + settings.thermal_cutoff * T)) + a / 2
     p_rungs = point.fermi_momenta[1] + settings.rungs_above_fermi * a
     p_max = max(p_thermal + a, p_rungs)
-    estimate = p_max / min(h_target, a / 2 if a > 0 else h_target)
-    if estimate > settings.max_points:
-        if a > 0 and a / 2 < h_target:
-            raise ParameterError(
-                f"alpha={point.alpha!r} is too small for the ladder grid ({estimate:.3g} points > "
-                f"max_points={settings.max_points}); use |alpha| ≥ {2 * p_max / settings.max_points / 1.4142:.2g} or alpha=0")
-        t_min = T * estimate / settings.max_points
-        raise ParameterError(
-            f"temperature={T!r} is too small for the momentum grid ({estimate:.3g} points > "
-            f"max_points={settings.max_points}); use temperature ≥ {t_min:.2g}")
     if a == 0:
         N = int(math.ceil(p_max / h_target))
         N += N % 2
-        h = p_max / N
-        return LadderGrid(alpha=0.0, h=h, n=0, K=1, p=(np.arange(N) + 0.5) * h)
-    n = max(4, int(math.ceil(a / h_target)))
-    n += n % 2  # even: the ladders x and |α| − x pair up
+        _check_size(point, settings, N)
+        x, w = uniform_residues(p_max, N)
+        return LadderGrid(alpha=0.0, residues=x, residue_weights=w, K=1)
     K = int(math.ceil(p_max / a))
-    h = a / n
-    return LadderGrid(alpha=point.alpha_code, h=h, n=n, K=K, p=(np.arange(n * K) + 0.5) * h)
+    width = MAP_WIDTH * 2 * np.pi * (T / pbar) / a
+    if width < MIN_MAP_WIDTH:
+        raise ParameterError(
+            f"temperature={T!r} is too small to resolve in double precision at "
+            f"alpha={point.alpha!r}; use temperature ≥ {T * MIN_MAP_WIDTH / width:.2g}")
+    if width < 0.5:
+        peaks = graded_peaks(2 * np.pi * math.fmod(point.fermi_momenta[0], a) / a, width)
+        # spacing at θ_F ≈ π (1 + 2ΣA) MAP_WIDTH/(A_0 n) in units of k_B T/v̄
+        n = int(math.ceil(np.pi * (1 + 2 * sum(A for _, _, A in peaks)) * MAP_WIDTH
+                          / (peaks[0][2] * settings.spacing_factor)))
+    else:  # k_B T is not small against |α|: no Fermi concentration needed
+        peaks = ()
+        n = int(math.ceil(a / h_target))
+    n = max(n, settings.min_residues)
+    n += n % 2  # even: the ladders x and |α| − x pair up
+    _check_size(point, settings, n * K)
+    x, w = graded_residues(a, peaks, n)
+    return LadderGrid(alpha=point.alpha_code, residues=x, residue_weights=w, K=K, mapping=peaks)
+
+
+def _check_size(point: PointParams, settings: GridSettings, size: int):
+    if size <= settings.max_points:
+        return
+    if point.alpha != 0 and size > settings.max_points and abs(point.alpha) < 1e-3:
+        raise ParameterError(
+            f"alpha={point.alpha!r} is too small for the ladder grid ({size:.3g} points > "
+            f"max_points={settings.max_points}); use |alpha| ≥ 1e-3 or alpha=0")
+    t_min = point.temperature * size / settings.max_points
+    raise ParameterError(
+        f"temperature={point.temperature!r} is too small for the momentum grid ({size:.3g} "
+        f"points > max_points={settings.max_points}); use temperature ≥ {t_min:.2g}")
 
 
 #: spacing ratio of the coarse grid used for the refinement error estimate
@@ -139,13 +310,14 @@ COARSENING = 1.5
 
 
 def coarsen(grid: LadderGrid, factor: float = COARSENING) -> LadderGrid:
-    """The same momentum window with ≈ ``factor`` times the spacing, still ladder-aligned."""
-    if grid.n == 0:
-        N = max(2, 2 * int(round(grid.size / factor / 2)))
-        h = grid.size * grid.h / N
-        return LadderGrid(alpha=0.0, h=h, n=0, K=1, p=(np.arange(N) + 0.5) * h)
+    """The same momentum window and residue density with ≈ ``factor`` times fewer residues."""
     n = max(2, 2 * int(round(grid.n / factor / 2)))
     if n == grid.n:
         n = max(2, grid.n - 2)
-    h = abs(grid.alpha) / n
-    return LadderGrid(alpha=grid.alpha, h=h, n=n, K=grid.K, p=(np.arange(n * grid.K) + 0.5) * h)
+    a = abs(grid.alpha)
+    if grid.alpha == 0:
+        x, w = uniform_residues(grid.p_max, n)
+    else:
+        x, w = graded_residues(a, grid.mapping, n)
+    return LadderGrid(alpha=grid.alpha, residues=x, residue_weights=w, K=grid.K,
+                      mapping=grid.mapping)
