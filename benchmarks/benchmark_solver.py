@@ -20,7 +20,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from spinflux.grid import GridSettings, build_grid, coarsen  # noqa: E402
+from spinflux.grid import build_grid, coarse_settings  # noqa: E402
+from spinflux.grid import GridSettings  # noqa: E402
 from spinflux.params import PointParams  # noqa: E402
 from spinflux.solver import build_system, observables, solve_batch  # noqa: E402
 
@@ -69,7 +70,7 @@ def batch_overhead(n_batch, repeat):
     t_fine = median_time(lambda: observables(*(lambda s: (s, s.solve()))(build_system(points, grids))),
                          repeat)
     t_full = median_time(lambda: solve_batch(points), repeat)
-    coarse_points = sum(coarsen(g).size for g in grids)
+    coarse_points = sum(build_grid(p, coarse_settings(GridSettings())).size for p in points)
     print(f"\n## Batch of {n_batch} Born points (α ∈ [0.05, 0.5], Δτ ∈ [0.1, 100], three disorders)\n")
     print(f"- grid points: {system.p.size} fine + {coarse_points} coarse (refinement)")
     print(f"- bare banded LAPACK solve of the assembled fine matrix: {t_bare:.3f} s")

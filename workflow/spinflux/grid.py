@@ -16,6 +16,7 @@ tridiagonal with 4×4 blocks. The top of the grid, p_max = K|α|, lies between r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -305,19 +306,11 @@ def _check_size(point: PointParams, settings: GridSettings, size: int):
         f"points > max_points={settings.max_points}); use temperature ≥ {t_min:.2g}")
 
 
-#: spacing ratio of the coarse grid used for the refinement error estimate
-COARSENING = 1.5
-
-
-def coarsen(grid: LadderGrid, factor: float = COARSENING) -> LadderGrid:
-    """The same momentum window and residue density with ≈ ``factor`` times fewer residues."""
-    n = max(2, 2 * int(round(grid.n / factor / 2)))
-    if n == grid.n:
-        n = max(2, grid.n - 2)
-    a = abs(grid.alpha)
-    if grid.alpha == 0:
-        x, w = uniform_residues(grid.p_max, n)
-    else:
-        x, w = graded_residues(a, grid.mapping, n)
-    return LadderGrid(alpha=grid.alpha, residues=x, residue_weights=w, K=grid.K,
-                      mapping=grid.mapping)
+def coarse_settings(settings: GridSettings) -> GridSettings:
+    """Settings of the grid that the refinement error estimate compares with: 1.5 × the
+    spacing at the Fermi features and 3 rungs fewer, so that both the quadrature and the
+    momentum cut-off enter the estimate (docs/convergence.md)."""
+    return dataclasses.replace(
+        settings, spacing_factor=1.5 * settings.spacing_factor,
+        rungs_above_fermi=max(2, settings.rungs_above_fermi - 3),
+        min_residues=max(2 * KINK_ORDER + 2, math.ceil(settings.min_residues / 1.5)))

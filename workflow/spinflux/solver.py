@@ -34,7 +34,7 @@ from scipy.special import expit
 
 from . import disorder as dis
 from .collision import KMAX, reduced_tensors
-from .grid import BANDS, GridSettings, LadderGrid, build_grid, coarsen
+from .grid import BANDS, GridSettings, LadderGrid, build_grid, coarse_settings
 from .params import P0, PointParams
 
 BAND_WIDTH = 7  # block tridiagonal with 4×4 blocks
@@ -271,8 +271,9 @@ def _solve_chunked(points, grids) -> dict:
 def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error: bool = True):
     """Solve a batch of PointParams; returns a dict of 1-D arrays, one entry per point.
 
-    Values come from the fine grid; ``<name>_error`` is |value(h) − value(h_c)| from the same
-    momentum window with a coarser spacing h_c ≈ 1.5 h (``error_estimate`` is that of σ_sH).
+    Values come from the fine grid; ``<name>_error`` is |value − value_c| against a grid with
+    1.5 × the spacing and 3 rungs fewer (grid.coarse_settings); ``error_estimate`` is that of
+    σ_sH.
     Points are assembled into block-diagonal systems of at most MAX_SYSTEM_POINTS grid points.
     """
     points = list(points)
@@ -284,7 +285,8 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
     out["grid_spacing"] = np.array([g.fermi_spacing / P0 for g in grids])
     out["momentum_cutoff"] = np.array([g.p_max / P0 for g in grids])
     if estimate_error:
-        coarse = _solve_chunked(points, [coarsen(g) for g in grids])
+        coarse_grid_settings = coarse_settings(settings)
+        coarse = _solve_chunked(points, [build_grid(p, coarse_grid_settings) for p in points])
         coarse["spin_density_y"] = coarse.pop("spin_density_y_code") / (tau * P0)
         for name in OBSERVABLES:
             out[name + "_error"] = np.abs(out[name] - coarse[name])
