@@ -101,7 +101,7 @@ def coulomb_angles():
                   screening_wavevector=screening)
         dis.COULOMB_ANGULAR_POINTS = 640
         ref = solve_point(p, estimate_error=False)
-        for n in (20, 40, 64, 160):
+        for n in (20, 40, 48, 160):
             dis.COULOMB_ANGULAR_POINTS = n
             r = solve_point(p, estimate_error=False)
             rows.append([f"{spacer}", f"{screening}", f"{n}", f"{rel(r['sigma_xx'], ref['sigma_xx']):.1e}",

@@ -81,7 +81,11 @@ def test_spin_conservation_check_detects_a_perturbed_gain_term(monkeypatch):
     G_bad = G.copy()
     G_bad[0, 1] *= 1.001
     monkeypatch.setattr(solver, "reduced_tensors", lambda: (G_bad, L))
-    St, pos = collision_operator(point, grid)
+    solver._stacked_tensors.cache_clear()
+    try:
+        St, pos = collision_operator(point, grid)
+    finally:
+        solver._stacked_tensors.cache_clear()
     f = np.random.default_rng(3).normal(size=(grid.size, 4))
     total, scale = reduced_sigma_y_total(St, pos, grid, f)
     assert abs(total) > 1e-7 * scale

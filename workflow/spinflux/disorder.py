@@ -24,7 +24,7 @@ from scipy.special import i0e, i1e, ive
 from .params import P0, PointParams
 
 #: Gauss–Legendre order for the Coulomb moments on θ ∈ [0, π]; see docs/convergence.md.
-COULOMB_ANGULAR_POINTS = 64
+COULOMB_ANGULAR_POINTS = 48
 
 
 @lru_cache(maxsize=8)

@@ -204,13 +204,15 @@ def _graded_unit_residues(peaks, n: int):
         return (1 + (np.sum(A * _poisson(th - c, r), axis=(0, 1)) if peaks else 0)) / norm
 
     lo, hi = np.zeros(n), np.full(n, 2 * np.pi)
-    for _ in range(25):  # bisection brackets each root to 2π/2^25, then Newton converges
+    for _ in range(12):  # bisection brackets each root, then safeguarded Newton converges
         mid = 0.5 * (lo + hi)
         below = psi(mid) < target
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
     th = 0.5 * (lo + hi)
-    for _ in range(4):
+    for _ in range(8):
         th = np.clip(th - (psi(th) - target) / dpsi(th), lo, hi)
+    if np.max(np.abs(psi(th) - target)) > 1e-13:
+        raise RuntimeError("graded residues: the node equations did not converge")
     th = 0.5 * (th + (2 * np.pi - th[::-1]))  # exact symmetry x_{n−1−i} = a − x_i
     factor = dS / dpsi(th)
     th.setflags(write=False)

@@ -22,6 +22,8 @@ KERNELS = ("relaxation", "born")
 DISORDERS = ("delta", "smooth", "coulomb")
 
 P0 = math.sqrt(2.0)  # p0 = sqrt(2 m E_F) in code units
+#: ε − μ carries ~1e-16 absolute rounding error, i.e. a relative error 1e-16/T in F'(ε)
+MIN_TEMPERATURE = 1e-8
 
 
 class ParameterError(ValueError):
@@ -90,6 +92,10 @@ def validate(p: PointParams) -> None:
         raise ParameterError(
             f"temperature={p.temperature!r} must be > 0 (k_B T/E_F; T = 0 has step-function "
             "distributions that a momentum grid cannot represent, use e.g. 1e-3)")
+    if p.temperature < MIN_TEMPERATURE:
+        raise ParameterError(
+            f"temperature={p.temperature!r} must be ≥ {MIN_TEMPERATURE:g} (k_B T/E_F; below it the "
+            "Fermi function loses precision in double arithmetic)")
     if p.temperature > 0.5:
         raise ParameterError(
             f"temperature={p.temperature!r} must be ≤ 0.5 (k_B T/E_F; the model fixes μ = E_F, "
