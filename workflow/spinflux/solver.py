@@ -179,14 +179,14 @@ def conserves_spin(point: PointParams) -> bool:
 UNIFORM_SPIN_Y = np.array([0.0, 1.0, 1.0, 0.0]) / np.sqrt(2.0)
 
 
-def regularise_zero_modes(point: PointParams, A: BlockTridiagonal, pos):
+def regularise_zero_modes(point: PointParams, diag_blocks, pos):
     """At α = 0 with a spin-conserving kernel, a uniform spin s ŷ on each |p| shell is an exact
     zero mode of (St − Prec), with the same left null vector (the σ_y moment), and the drive is
     orthogonal to it. Adding (1/τ) z zᵀ makes the matrix regular without changing the solution
     of the consistent system: it selects the solution with no zero-mode component, which is the
     α → 0 limit (S_y ∝ α)."""
     if point.alpha == 0 and conserves_spin(point):
-        A.diag[pos] += np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y) / point.tau
+        diag_blocks[pos] += np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y) / point.tau
 
 
 def _segment_sum(values, segments, n_points):
@@ -198,7 +198,8 @@ class LinearSystem:
     """The assembled kinetic equation of a batch: (St − Prec) f = D, in chain order."""
 
     St: BlockTridiagonal  # collision operator
-    A: BlockTridiagonal  # St − Prec (+ zero-mode regularisation at α = 0)
+    A: BlockTridiagonal  # St + extra_diag: the matrix that is solved
+    extra_diag: np.ndarray  # −Prec and the α = 0 zero-mode regularisation, (total, 4, 4)
     rhs: np.ndarray  # (total, 4, 2): intrinsic and acceleration drives
     p: np.ndarray  # momentum of each chain position
     weight: np.ndarray  # quadrature weight (∫dp) of each chain position
@@ -232,21 +233,24 @@ def build_system(points, grids) -> LinearSystem:
         rhs[pos, :, 0] = intr
         rhs[pos, :, 1] = acc
         p_all[pos], w_all[pos], a_all[pos], owner[pos] = grid.p, grid.weights, grid.alpha, i
-    A = BlockTridiagonal(St.blocks.copy())
-    A.diag[:, 2, 3] += a_all * p_all  # −Prec: (St − Prec) f = D
-    A.diag[:, 3, 2] -= a_all * p_all
+    extra = np.zeros((total, 4, 4))
+    extra[:, 2, 3] = a_all * p_all  # −Prec: (St − Prec) f = D
+    extra[:, 3, 2] = -a_all * p_all
     for point, pos in zip(points, positions):
-        regularise_zero_modes(point, A, pos)
-    return LinearSystem(St, A, rhs, p_all, w_all, a_all, owner, len(points), sizes,
+        regularise_zero_modes(point, extra, pos)
+    A = BlockTridiagonal(St.blocks.copy())
+    A.diag[...] += extra
+    return LinearSystem(St, A, extra, rhs, p_all, w_all, a_all, owner, len(points), sizes,
                         np.array([g.alpha for g in grids]))
 
 
 def observables(system: LinearSystem, f) -> dict:
     """Per-point observables of the module docstring from the solution f (total, 4, 2)."""
     s = system
-    residual = np.abs(s.A.matvec(f) - s.rhs).max(axis=(1, 2))
+    St_f = s.St.matvec(f)
+    residual = np.abs(St_f + s.extra_diag @ f - s.rhs).max(axis=(1, 2))
     f_tot = f.sum(axis=2)
-    X = s.St.matvec(f_tot)
+    X = St_f.sum(axis=2)  # St{f1} of the total response
     w = s.weight * s.p
 
     def seg(v):
