@@ -2,8 +2,9 @@
 
     python benchmarks/benchmark_solver.py [--batch 1000] [--repeat 5]
 
-All ratios are measured in the same run (the machines here are noisy). Timings are medians
-of ``--repeat`` runs on one core (OPENBLAS/OMP threads pinned to 1 before numpy loads).
+All ratios are measured in the same run (the machines here are noisy: the same point can take
+2× longer from one run to the next). Timings are the minimum of ``--repeat`` runs, the usual
+estimator on a shared host, on one core (OPENBLAS/OMP threads pinned to 1 before numpy loads).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import dataclasses  # noqa: E402
-import statistics  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -26,14 +26,14 @@ from spinflux.params import PointParams  # noqa: E402
 from spinflux.solver import build_system, observables, solve_batch  # noqa: E402
 
 
-def median_time(fn, repeat):
+def best_time(fn, repeat):
     fn()  # warm caches (tensors, imports)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return min(times)
 
 
 def at_delta_tau(delta_tau, **kw):
@@ -51,7 +51,7 @@ def single_points(repeat):
             for T in (1e-3, 1e-2):
                 p = at_delta_tau(3.0, alpha=alpha, kernel=kernel, disorder=disorder, temperature=T)
                 res = solve_batch([p])
-                t = median_time(lambda: solve_batch([p]), repeat)
+                t = best_time(lambda: solve_batch([p]), repeat)
                 print(f"| {kernel} | {disorder} | {alpha} | {T:g} | {res['grid_points'][0]} | "
                       f"{1e3 * t:.1f} | {res['error_estimate'][0]:.1e} |")
 
@@ -86,11 +86,11 @@ def batch_overhead(n_batch, repeat):
         for a, b in solver._chunks([g.size for g in grids], solver.MAX_SYSTEM_POINTS):
             solver.solve_on_grids(points[a:b], grids[a:b])
 
-    t_bare = median_time(bare, repeat)
-    t_grids = median_time(grids_uncached, repeat)
-    t_assembly = median_time(assemble_solve_observe, repeat)
-    t_fine = median_time(lambda: solve_batch(points, estimate_error=False), repeat)
-    t_full = median_time(lambda: solve_batch(points), repeat)
+    t_bare = best_time(bare, repeat)
+    t_grids = best_time(grids_uncached, repeat)
+    t_assembly = best_time(assemble_solve_observe, repeat)
+    t_fine = best_time(lambda: solve_batch(points, estimate_error=False), repeat)
+    t_full = best_time(lambda: solve_batch(points), repeat)
     coarse_points = sum(build_grid(p, coarse_settings(GridSettings())).size for p in points)
     print(f"\n## Batch of {n_batch} Born points (α ∈ [0.05, 0.5], Δτ ∈ [0.1, 100], three disorders)\n")
     print(f"- grid points: {sum(g.size for g in grids)} fine + {coarse_points} coarse (refinement), "
@@ -112,7 +112,7 @@ def scaling(repeat):
     for T in (1e-2, 4e-3, 2e-3, 1e-3, 5e-4, 2.5e-4):
         p = at_delta_tau(3.0, alpha=0.2, kernel="born", temperature=T)
         n = build_grid(p).size
-        t = median_time(lambda: solve_batch([p], estimate_error=False), repeat)
+        t = best_time(lambda: solve_batch([p], estimate_error=False), repeat)
         print(f"| {T:g} | {n} | {1e3 * t:.1f} | {1e6 * t / n:.2f} |")
 
 

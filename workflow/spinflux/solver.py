@@ -12,16 +12,18 @@ function at μ = 1). D_int is the rotation of ê_φ with φ ("intrinsic", seed E
 term), D_acc the change of the distribution under acceleration. The two right-hand sides are
 solved together; their responses give the intrinsic and acceleration parts of σ_sH.
 
-Observables (∫d²p/(2π)² → h Σ_j p_j/(4π) after the φ integral; σ_sH in units of e/8π):
+Observables (∫d²p/(2π)² → Σ_j w_j p_j/(4π) after the φ integral, w_j the quadrature weight of
+the ladder residue of p_j, grid.py; σ_sH in units of e/8π):
 
-    σ_sH   = 8π q_yz = 2 h Σ p² s_z
-    σ_xx   = (h/4π) Σ p [2 p n + α (s_φ + s_p)]                         (units e²/ħ)
-    S_y    = (h/4π) Σ p (s_φ + s_p)                                      (code units)
-    torque = Tr∫σ_y St{f1} = (h/2π) Σ p (X_φ + X_p),  X = St{f1}
+    σ_sH   = 8π q_yz = 2 Σ w p² s_z
+    σ_xx   = (1/4π) Σ w p [2 p n + α (s_φ + s_p)]                       (units e²/ħ)
+    S_y    = (1/4π) Σ w p (s_φ + s_p)                                    (code units)
+    torque = Tr∫σ_y St{f1} = (1/2π) Σ w p (X_φ + X_p),  X = St{f1}
     σ_sH,balance = −8π torque/(2α)                                        (balance law)
 
-All points of a batch are assembled into one block-tridiagonal system (4×4 blocks along the
-ladder chains of grid.py) and solved with one banded LAPACK call.
+The points of a batch are assembled into block-tridiagonal systems (4×4 blocks along the
+ladder chains of grid.py) of at most MAX_SYSTEM_POINTS grid points, each solved with one
+banded LAPACK call.
 """
 
 from __future__ import annotations
@@ -64,13 +66,6 @@ class BlockTridiagonal:
     def upper(self):
         return self.blocks[2]
 
-    def add(self, rows, cols, blocks):
-        """Add blocks[i] at (rows[i], cols[i]); |rows − cols| ≤ 1, (row, offset) unique per call."""
-        d = cols - rows
-        if np.any(np.abs(d) > 1):
-            raise RuntimeError("coupling outside the ladder chain")
-        self.blocks[d + 1, rows] += blocks
-
     def matvec(self, x):
         """y = A x for x of shape (n, 4[, m])."""
         column = x.ndim == 2
@@ -99,7 +94,7 @@ def fermi(eps, T):
 
 def drive(grid: LadderGrid, T: float):
     """D_acc and D_int of the module docstring, shape (N, 4) each (eE = 1)."""
-    p, a = grid.p, grid.alpha
+    p = grid.p
     F = {M: fermi(grid.band_energy(M, p), T) for M in BANDS}
     dF = {M: -F[M] * (1 - F[M]) / T * grid.band_velocity(M, p) for M in BANDS}  # dF/dp
     acc = np.zeros((p.size, 4))
