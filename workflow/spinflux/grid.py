@@ -218,6 +218,8 @@ def _graded_unit_residues(peaks, n: int):
         raise RuntimeError("graded residues: the node equations did not converge")
     th = 0.5 * (th + (2 * np.pi - th[::-1]))  # exact symmetry x_{n−1−i} = a − x_i
     factor = dS / dpsi(th)
+    factor = 0.5 * (factor + factor[::-1])  # paired ladders must carry identical weights
+    factor *= n / factor.sum()  # Σ w = |α| exactly (the intrinsic part telescopes to it)
     th.setflags(write=False)
     factor.setflags(write=False)
     return th, factor
