@@ -8,9 +8,9 @@ disorder.COULOMB_ANGULAR_POINTS) and compares with a more refined solution or an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
-import numpy as np
 
 import spinflux.disorder as dis
 import spinflux.grid as grid_module
@@ -38,6 +38,17 @@ def table(title, header, rows):
 
 def rel(a, b):
     return abs(a / b - 1)
+
+
+@contextlib.contextmanager
+def overridden(module, name, value):
+    """Temporarily set a module-level accuracy constant."""
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, saved)
 
 
 CASES = [("delta", 0.02, 3.0), ("delta", 0.2, 0.3), ("delta", 0.2, 3.0), ("smooth", 0.2, 3.0),
@@ -80,33 +91,29 @@ def relaxation_temperatures():
 
 def map_width():
     rows = []
-    default = grid_module.MAP_WIDTH
     for beta in (3.0, 5.0, 10.0):
-        grid_module.MAP_WIDTH = beta
         for alpha, T in ((0.2, 1e-3), (0.5, 1e-4)):
             p = point(alpha, 2.0, kernel="relaxation", temperature=T)
-            r = solve_point(p)
+            with overridden(grid_module, "MAP_WIDTH", beta):
+                r = solve_point(p)
             rows.append([f"{beta}", f"{alpha}", f"{T:g}", f"{r['grid_points']}",
                          f"{rel(r['sigma_sH'], analytic.relaxation_sigma_sH_thermal(p)):.1e}"])
-    grid_module.MAP_WIDTH = default
     table("Width of the Fermi peak of the residue density (MAP_WIDTH β, in units of 2πk_BT/v̄)",
           ["β", "alpha", "T", "points", "rel. error σ_sH (relaxation)"], rows)
 
 
 def coulomb_angles():
     rows = []
-    default = dis.COULOMB_ANGULAR_POINTS
     for spacer, screening in ((1.0, 1.0), (5.0, 0.3), (0.2, 5.0)):
         p = point(0.2, 3.0, disorder="coulomb", kernel="born", spacer_distance=spacer,
                   screening_wavevector=screening)
-        dis.COULOMB_ANGULAR_POINTS = 640
-        ref = solve_point(p, estimate_error=False)
+        with overridden(dis, "COULOMB_ANGULAR_POINTS", 640):
+            ref = solve_point(p, estimate_error=False)
         for n in (20, 40, 48, 160):
-            dis.COULOMB_ANGULAR_POINTS = n
-            r = solve_point(p, estimate_error=False)
+            with overridden(dis, "COULOMB_ANGULAR_POINTS", n):
+                r = solve_point(p, estimate_error=False)
             rows.append([f"{spacer}", f"{screening}", f"{n}", f"{rel(r['sigma_xx'], ref['sigma_xx']):.1e}",
                          f"{rel(r['spin_density_y'], ref['spin_density_y']):.1e}"])
-    dis.COULOMB_ANGULAR_POINTS = default
     table("Coulomb disorder: Gauss–Legendre points of the angular moments (reference 640)",
           ["spacer_distance", "screening_wavevector", "n_theta", "rel. Δσ_xx", "rel. ΔS_y"], rows)
 
