@@ -80,7 +80,7 @@ def test_spin_conservation_check_detects_a_perturbed_gain_term(monkeypatch):
     G, L = solver.reduced_tensors()
     G_bad = G.copy()
     G_bad[0, 1] *= 1.001
-    monkeypatch.setattr(solver, "reduced_tensors", lambda: (G_bad, L))
+    monkeypatch.setattr(solver, "reduced_tensors", lambda *args, **kwargs: (G_bad, L))
     solver._stacked_tensors.cache_clear()
     try:
         St, pos = collision_operator(point, grid)

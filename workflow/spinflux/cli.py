@@ -33,7 +33,8 @@ def _point_from_args(args) -> PointParams:
     return PointParams(alpha=args.alpha, tau=args.tau, disorder=args.disorder, kernel=args.kernel,
                        temperature=args.temperature, correlation_length=args.correlation_length,
                        spacer_distance=args.spacer_distance,
-                       screening_wavevector=args.screening_wavevector)
+                       screening_wavevector=args.screening_wavevector,
+                       lambda_so=args.lambda_so)
 
 
 def _add_physics_arguments(p):
@@ -46,6 +47,8 @@ def _add_physics_arguments(p):
                    help="d p0/ħ of coulomb disorder (default 1)")
     p.add_argument("--screening-wavevector", type=float, default=1.0,
                    help="q_TF ħ/p0 of coulomb disorder (default 1)")
+    p.add_argument("--lambda-so", type=float, default=0.0,
+                   help="impurity spin-orbit λ p0² (born kernel; default 0)")
 
 
 def _format_table(point: PointParams, res: dict) -> str:
@@ -73,7 +76,8 @@ def cmd_solve(args) -> int:
         out.update({k + "_error": res[k + "_error"] for k in OBSERVABLES})
         out["parameters"] = {k: getattr(point, k) for k in
                              ("alpha", "tau", "disorder", "kernel", "temperature",
-                              "correlation_length", "spacer_distance", "screening_wavevector")}
+                              "correlation_length", "spacer_distance", "screening_wavevector",
+                              "lambda_so")}
         out["version"] = __version__
         print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
                           for k, v in out.items()}))

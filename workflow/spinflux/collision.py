@@ -30,7 +30,7 @@ import numpy as np
 
 from . import disorder as dis
 from .grid import BANDS, LadderGrid
-from .params import PointParams
+from .params import P0, PointParams
 
 SIGMA = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]],
                  dtype=complex)  # 1, σx, σy, σz
@@ -80,39 +80,62 @@ def gain_loss(T_in, T_out, P_out, P_in, f_in, f_out):
     return gain, loss
 
 
+def impurity_spin_orbit_matrix(x, sin_angle):
+    """1 + i x sin(φ' − φ) σ_z: the spin structure of T_pp' = U(q)[1 + iλσ_z (p × p')_z] with
+    x = λ p p' (physics.md §3); broadcasts over x and the angle."""
+    return SIGMA[0] + 1j * (np.asarray(x) * np.asarray(sin_angle))[..., None, None] * SIGMA[3]
+
+
+#: powers ℓ of x = λ p p' that the gain and loss terms contain (T is linear in x)
+SO_POWERS = 3
+#: highest moment of W with the impurity spin-orbit term: sin² (φ' − φ) raises the degree by 2
+KMAX_SO = KMAX + 2
+
+
 @lru_cache(maxsize=None)
-def reduced_tensors(kmax: int = KMAX, n_quad: int = 16):
-    """Coefficient tensors of the reduced scalar-T collision integral.
+def reduced_tensors(kmax: int = KMAX, n_quad: int = 16, spin_orbit: bool = False):
+    """Coefficient tensors of the reduced collision integral.
 
-    Returns (G, L), each of shape (2, 2, kmax+1, 4, 4) indexed [M, M', k, out, in], such that
-    for a root p' of band M' at the energy of band M at p
+    Returns (G, L) of shape (2, 2, P, kmax+1, 4, 4) indexed [M, M', ℓ, k, out, in] (P = 1, or
+    SO_POWERS with ``spin_orbit``) such that for a root p' of band M' at the energy of band M at p
 
-        St{f}_p ⊃ ½ J Σ_k W_k(p, p') (G[M,M',k] · f(p') − L[M,M',k] · f(p)).
+        St{f}_p ⊃ ½ J Σ_ℓ,k x^ℓ W_k(p, p') (G[M,M',ℓ,k] · f(p') − L[M,M',ℓ,k] · f(p)),
 
-    Computed by evaluating ``gain_loss`` on ``n_quad`` uniform angles φ', exact for the
-    trigonometric polynomials of degree < n_quad that occur. The moment weights are
+    with x = λ p p' the impurity spin-orbit coupling (T = U[1 + i x sin(φ' − φ) σ_z] for
+    p' → p, its adjoint for p → p'). Computed by evaluating ``gain_loss`` on ``n_quad`` uniform
+    angles φ', exact for the trigonometric polynomials of degree < n_quad that occur; the
+    polynomial in x (degree 2) is recovered exactly from x = 0, ±1. The moment weights are
     w_0 = 1, w_k = 2 cos kθ (W(θ) = W_0 + 2 Σ_k W_k cos kθ).
     """
     phi_in = 2 * np.pi * np.arange(n_quad) / n_quad
-    G = np.zeros((2, 2, kmax + 1, 4, 4))
-    L = np.zeros_like(G)
-    T = SIGMA[0]
+    xs = (0.0, 1.0, -1.0) if spin_orbit else (0.0,)
+    raw = np.zeros((2, 2, len(xs), 2, kmax + 1, 4, 4))  # [M, M', x, gain/loss, k, out, in]
     for iM, M in enumerate(BANDS):
         for iMp, Mp in enumerate(BANDS):
-            X = {}
-            for label, phi_out in (("0", 0.0), ("pi2", np.pi / 2)):
-                theta = phi_out - phi_in
-                w = np.array([np.ones_like(theta)] + [2 * np.cos(k * theta) for k in range(1, kmax + 1)])
-                P_out = projector(M, phi_out)
-                P_in = projector(Mp, phi_in)[:, None]  # (q, 1, 2, 2) against the 4 basis inputs
-                f_in = harmonic_basis(phi_in)  # (q, 4, 2, 2)
-                f_out = harmonic_basis(phi_out)[None]  # (1, 4, 2, 2)
-                gain, loss = gain_loss(T, T, P_out, P_in, f_in, f_out)
-                X[label] = (np.einsum("kq,qcab->kcab", w, gain) / n_quad,
-                            np.einsum("kq,qcab->kcab", w, np.broadcast_to(loss, gain.shape)) / n_quad)
-            G[iM, iMp] = np.swapaxes(extract_components(X["0"][0], X["pi2"][0]), -1, -2)
-            L[iM, iMp] = np.swapaxes(extract_components(X["0"][1], X["pi2"][1]), -1, -2)
-    return G, L
+            for ix, x in enumerate(xs):
+                X = {}
+                for label, phi_out in (("0", 0.0), ("pi2", np.pi / 2)):
+                    theta = phi_out - phi_in
+                    w = np.array([np.ones_like(theta)]
+                                 + [2 * np.cos(k * theta) for k in range(1, kmax + 1)])
+                    T_in = impurity_spin_orbit_matrix(x, np.sin(-theta))[:, None]
+                    T_out = impurity_spin_orbit_matrix(-x, np.sin(-theta))[:, None]
+                    P_out = projector(M, phi_out)
+                    P_in = projector(Mp, phi_in)[:, None]  # (q, 1, 2, 2) against the 4 inputs
+                    f_in = harmonic_basis(phi_in)  # (q, 4, 2, 2)
+                    f_out = harmonic_basis(phi_out)[None]  # (1, 4, 2, 2)
+                    gain, loss = gain_loss(T_in, T_out, P_out, P_in, f_in, f_out)
+                    X[label] = (np.einsum("kq,qcab->kcab", w, gain) / n_quad,
+                                np.einsum("kq,qcab->kcab", w, loss) / n_quad)
+                for t in (0, 1):
+                    raw[iM, iMp, ix, t] = np.swapaxes(
+                        extract_components(X["0"][t], X["pi2"][t]), -1, -2)
+    if spin_orbit:  # f(x) = c0 + c1 x + c2 x²  from f(0), f(1), f(−1)
+        f0, fp, fm = raw[:, :, 0], raw[:, :, 1], raw[:, :, 2]
+        coeffs = np.stack([f0, 0.5 * (fp - fm), 0.5 * (fp + fm) - f0], axis=2)
+    else:
+        coeffs = raw
+    return coeffs[:, :, :, 0], coeffs[:, :, :, 1]
 
 
 class FullAngularCollision:
@@ -140,8 +163,12 @@ class FullAngularCollision:
                     jac = pp / np.abs(g.band_velocity(Mp, pp))
                     q = np.sqrt(np.maximum(p[:, None, None] ** 2 + pp[:, None, None] ** 2
                                            - 2 * (p * pp)[:, None, None] * cos_dphi, 0.0))
-                    U = np.sqrt(dis.correlator(self.point, q))[..., None, None] * SIGMA[0]
-                    gain, loss = gain_loss(U, U, P_out, P_in,
+                    U = np.sqrt(dis.correlator(self.point, q))[..., None, None]
+                    x = (self.point.lambda_so / P0**2 * p * pp)[:, None, None]
+                    sin_in = np.sin(phi[None, :] - phi[:, None])[None]  # sin(φ' − φ), (1, a, b)
+                    T_in = U * impurity_spin_orbit_matrix(x, sin_in)  # T_pp'
+                    T_out = U * impurity_spin_orbit_matrix(-x, sin_in)  # T_p'p = T_pp'†
+                    gain, loss = gain_loss(T_in, T_out, P_out, P_in,
                                            f[jp][:, None, :], f[j][:, :, None])
                     out[j] += 0.5 * jac[:, None, None, None] * (gain - loss).mean(axis=2)
         return out

@@ -8,6 +8,7 @@ Config units (what a user types, physics.md §1):
 * ``correlation_length`` = R p0 / ħ          (``smooth`` disorder)
 * ``spacer_distance``    = d p0 / ħ          (``coulomb`` disorder)
 * ``screening_wavevector`` = q_TF ħ / p0     (``coulomb`` disorder)
+* ``lambda_so`` = λ p0²                      (impurity spin-orbit, U → U[1 + iλσ_z (p × p')_z])
 
 Code units: ħ = m = 1 and E_F = 1, hence p0 = √2 and the chemical potential μ = 1
 (held fixed at T > 0: grand-canonical, the T² shift of μ is not included).
@@ -42,6 +43,7 @@ class PointParams:
     correlation_length: float = 1.0
     spacer_distance: float = 1.0
     screening_wavevector: float = 1.0
+    lambda_so: float = 0.0
 
     def __post_init__(self):
         validate(self)
@@ -70,7 +72,7 @@ class PointParams:
 
 
 _FLOAT_FIELDS = ("alpha", "tau", "temperature", "correlation_length",
-                 "spacer_distance", "screening_wavevector")
+                 "spacer_distance", "screening_wavevector", "lambda_so")
 
 
 def validate(p: PointParams) -> None:
@@ -105,6 +107,10 @@ def validate(p: PointParams) -> None:
     for name in ("correlation_length", "spacer_distance"):
         if getattr(p, name) < 0:
             raise ParameterError(f"{name}={getattr(p, name)!r} must be ≥ 0 (units ħ/p0)")
+    if p.lambda_so != 0 and p.kernel == "relaxation":
+        raise ParameterError(
+            f"lambda_so={p.lambda_so!r} needs a scattering kernel (born); the relaxation kernel "
+            "has no scattering amplitude to carry the impurity spin-orbit term")
     if p.screening_wavevector <= 0:
         raise ParameterError(
             f"screening_wavevector={p.screening_wavevector!r} must be > 0 (units p0/ħ)")

@@ -36,7 +36,7 @@ from scipy.linalg import solve_banded
 from scipy.special import expit
 
 from . import disorder as dis
-from .collision import KMAX, reduced_tensors
+from .collision import KMAX, KMAX_SO, SO_POWERS, reduced_tensors
 from .grid import BANDS, GridSettings, LadderGrid, build_grid, coarse_settings
 from .params import P0, PointParams
 
@@ -108,14 +108,17 @@ def drive(grid: LadderGrid, T: float):
 def assemble_collision(point: PointParams, grid: LadderGrid, ops: BlockTridiagonal, pos):
     """Add the reduced collision operator St of one point into ``ops`` at chain positions ``pos``.
 
-    Each root branch b (band pair and root sign) contributes ½J W_k(p, p') G_b,k to the block
-    (p, p') and −½J W_k L_b,k to (p, p). The scalar coefficients ½J W_k are first collected per
-    (chain offset, row, branch, k) and turned into 4×4 blocks by three matrix products.
+    Each root branch b (band pair and root sign) contributes ½J x^ℓ W_k(p, p') G_b,ℓ,k to the
+    block (p, p') and −½J x^ℓ W_k L_b,ℓ,k to (p, p), x = λ p p' the impurity spin-orbit coupling
+    (ℓ = 0 only without it). The scalar coefficients are first collected per (chain offset, row,
+    branch, ℓ, k) and turned into 4×4 blocks by three matrix products.
     """
     if point.kernel == "relaxation":
         ops.diag[pos] -= np.eye(4) / point.tau
         return
-    gain_tensors, loss_tensors = _stacked_tensors()
+    spin_orbit = point.lambda_so != 0
+    kmax, powers = (KMAX_SO, SO_POWERS) if spin_orbit else (KMAX, 1)
+    gain_tensors, loss_tensors = _stacked_tensors(spin_orbit)
     branches = [(b, j, jp) for b, (j, jp) in enumerate(
         (j, jp) for M in BANDS for Mp in BANDS for j, jp in grid.partners(M, Mp))]
     # W_k(p, p') is symmetric: evaluate it once per unordered pair of grid points
@@ -123,34 +126,39 @@ def assemble_collision(point: PointParams, grid: LadderGrid, ops: BlockTridiagon
     hi = np.concatenate([np.maximum(j, jp) for _, j, jp in branches])
     keys, inverse = np.unique(lo * grid.size + hi, return_inverse=True)
     moments = dis.angular_moments(point.disorder, grid.p[keys // grid.size],
-                                  grid.p[keys % grid.size], KMAX, dis.strength(point),
+                                  grid.p[keys % grid.size], kmax, dis.strength(point),
                                   **dis.shape_parameters(point))
     n_branch = len(BANDS) ** 2 * 2
-    gain_coeff = np.zeros((3, grid.size, n_branch, KMAX + 1))
-    loss_coeff = np.zeros((grid.size, n_branch, KMAX + 1))
+    gain_coeff = np.zeros((3, grid.size, n_branch, powers, kmax + 1))
+    loss_coeff = np.zeros((grid.size, n_branch, powers, kmax + 1))
+    lam = point.lambda_so / P0**2  # λ in code units
     start = 0
     for b, j, jp in branches:
         Wk = moments[:, inverse[start:start + j.size]]
         start += j.size
         M_in = BANDS[(b // 2) % 2]
-        coeff = (0.5 * grid.p[jp] / np.abs(grid.band_velocity(M_in, grid.p[jp])) * Wk).T
+        half_jac_W = (0.5 * grid.p[jp] / np.abs(grid.band_velocity(M_in, grid.p[jp])) * Wk).T
+        x_powers = (lam * grid.p[j] * grid.p[jp])[:, None] ** np.arange(powers)
+        coeff = x_powers[:, :, None] * half_jac_W[:, None, :]  # (n, ℓ, k)
         d = pos[jp] - pos[j]
         if np.any(np.abs(d) > 1):
             raise RuntimeError("coupling outside the ladder chain")
         gain_coeff[d + 1, j, b] = coeff
         loss_coeff[j, b] = coeff
-    flat = n_branch * (KMAX + 1)
+    flat = n_branch * powers * (kmax + 1)
     for d in range(3):
         ops.blocks[d, pos] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
     ops.diag[pos] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
 
 
 @lru_cache(maxsize=None)
-def _stacked_tensors():
+def _stacked_tensors(spin_orbit: bool = False):
     """G and L of ``reduced_tensors`` stacked per branch b = 2(2 iM + iM') + root sign, as
-    (branches·(KMAX+1), 16) matrices for ``assemble_collision``."""
-    G, L = reduced_tensors()
-    stack = lambda T: np.repeat(T.reshape(4, KMAX + 1, 16), 2, axis=0).reshape(-1, 16)
+    (branches·powers·(kmax+1), 16) matrices for ``assemble_collision``."""
+    kmax = KMAX_SO if spin_orbit else KMAX
+    G, L = reduced_tensors(kmax, spin_orbit=spin_orbit)
+    per_pair = G.shape[2] * (kmax + 1)
+    stack = lambda T: np.repeat(T.reshape(4, per_pair, 16), 2, axis=0).reshape(-1, 16)
     return stack(G), stack(L)
 
 
@@ -166,8 +174,9 @@ def collision_operator(point: PointParams, grid: LadderGrid):
 
 
 def conserves_spin(point: PointParams) -> bool:
-    """Whether the kernel conserves total spin (scalar T with the exact band energies)."""
-    return point.kernel == "born"
+    """Whether the kernel conserves total spin (scalar T with the exact band energies); the
+    impurity spin-orbit term λ relaxes the in-plane spin (Elliott–Yafet)."""
+    return point.kernel == "born" and point.lambda_so == 0
 
 
 #: the uniform in-plane spin s ŷ in harmonic components (s_φ = s_p), normalised

@@ -31,6 +31,7 @@ PARAMETERS = {
     "correlation_length": ("1", "ħ/p0", "correlation length R of smooth disorder"),
     "spacer_distance": ("1", "ħ/p0", "spacer distance d of remote (coulomb) impurities"),
     "screening_wavevector": ("1", "p0/ħ", "Thomas–Fermi screening wave vector"),
+    "lambda_so": ("1", "λ p0²", "impurity spin-orbit coupling λ (U → U[1 + iλσ_z (p × p')_z])"),
     "disorder": (None, "", "disorder type"),
     "kernel": (None, "", "collision kernel"),
 }
