@@ -129,6 +129,10 @@ def assemble_collision(point: PointParams, grid: LadderGrid, ops: BlockTridiagon
                                   grid.p[keys % grid.size], kmax, dis.strength(point),
                                   **dis.shape_parameters(point))
     n_branch = len(BANDS) ** 2 * 2
+    # coefficients are collected in chain order (pos − start is a permutation of the point's
+    # range), so the 4×4 blocks land in a contiguous slice without a scatter
+    start_pos = int(pos.min())
+    local = pos - start_pos
     gain_coeff = np.zeros((3, grid.size, n_branch, powers, kmax + 1))
     loss_coeff = np.zeros((grid.size, n_branch, powers, kmax + 1))
     lam = point.lambda_so / P0**2  # λ in code units
@@ -143,12 +147,13 @@ def assemble_collision(point: PointParams, grid: LadderGrid, ops: BlockTridiagon
         d = pos[jp] - pos[j]
         if np.any(np.abs(d) > 1):
             raise RuntimeError("coupling outside the ladder chain")
-        gain_coeff[d + 1, j, b] = coeff
-        loss_coeff[j, b] = coeff
+        gain_coeff[d + 1, local[j], b] = coeff
+        loss_coeff[local[j], b] = coeff
     flat = n_branch * powers * (kmax + 1)
+    chain = slice(start_pos, start_pos + grid.size)
     for d in range(3):
-        ops.blocks[d, pos] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
-    ops.diag[pos] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
+        ops.blocks[d, chain] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
+    ops.diag[chain] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
 
 
 @lru_cache(maxsize=None)
