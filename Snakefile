@@ -1,0 +1,22 @@
+# spinflux: parameter studies of the Rashba 2DEG spin Hall conductivity.
+#   snakemake --cores 2                      # the default study (config/config.yaml)
+#   snakemake --cores 2 --configfile my.yaml # another study
+from snakemake.utils import min_version
+
+min_version("9.17")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/solve.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/plots.smk"
+
+
+rule all:
+    input:
+        f"{RESULTS}/spin_hall.nc",
+        expand(f"{RESULTS}/figures/{{figure}}.{{ext}}", figure=FIGURES, ext=["pdf", "png"]),
+    default_target: True

@@ -1,0 +1,149 @@
+"""Rule-level and end-to-end tests of the Snakemake workflow, each in its own working directory."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from spinflux.params import PointParams
+from spinflux.solver import OBSERVABLES, solve_point
+from spinflux.study import StudyError, load_study, merge_chunks, write_atomic
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = {
+    "study": "tiny",
+    "grid": {"alpha": [0.1, 0.3], "tau": {"start": 1.0, "stop": 100.0, "num": 3, "scale": "log"},
+             "disorder": ["delta", "coulomb"], "kernel": ["relaxation", "born"]},
+    "parameters": {"temperature": 0.01},
+}
+
+
+def snakemake(workdir, config, *args, timeout=600):
+    cfg = Path(workdir) / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--configfile", str(cfg),
+           "--directory", str(workdir), "--cores", "2", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def job_counts(output):
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", output, flags=re.MULTILINE)}
+
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    run = snakemake(workdir, TINY)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workdir
+
+
+def test_default_config_builds_its_dag(tmp_path):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    run = snakemake(tmp_path, config, "-n")
+    assert run.returncode == 0, run.stderr[-3000:]
+    counts = job_counts(run.stdout)
+    assert counts["solve_chunk"] == 3 * 2 * 12  # disorder × kernel × alpha, all tau per job
+    assert counts["merge"] == 1 and counts["plot"] == 2
+
+
+def test_end_to_end_dataset(tiny_study):
+    ds = xr.load_dataset(tiny_study / "results/tiny/spin_hall.nc")
+    assert dict(ds.sizes) == {"disorder": 2, "kernel": 2, "alpha": 2, "tau": 3}
+    assert sorted(ds.kernel.values) == ["born", "relaxation"]  # names intact after the merge
+    assert sorted(ds.disorder.values) == ["coulomb", "delta"]
+    for name in list(ds.data_vars) + list(ds.coords):
+        assert "long_name" in ds[name].attrs, name
+        if ds[name].dtype.kind == "f":
+            assert "units" in ds[name].attrs, name
+    for key in ("spinflux_version", "config_json", "config_hash", "created"):
+        assert key in ds.attrs
+    born = ds.sel(kernel="born")
+    assert np.all(np.abs(born.sigma_sH) <= born.error_estimate + 1e-10)
+    # a workflow value equals the solver called directly
+    point = PointParams(alpha=0.3, tau=float(ds.tau[1]), disorder="coulomb", kernel="relaxation",
+                        temperature=0.01)
+    direct = solve_point(point)
+    stored = ds.sel(disorder="coulomb", kernel="relaxation", alpha=0.3).isel(tau=1)
+    for name in OBSERVABLES:
+        assert float(stored[name]) == pytest.approx(direct[name], rel=1e-12, abs=1e-15), name
+    assert float(stored.delta_tau) == pytest.approx(point.delta_tau, rel=1e-12)
+
+
+def test_end_to_end_figures(tiny_study):
+    for figure in ("sigma_vs_delta_tau", "born_cancellation"):
+        for ext in ("pdf", "png"):
+            path = tiny_study / f"results/tiny/figures/{figure}.{ext}"
+            assert path.stat().st_size > 5000, path
+
+
+def test_rerun_with_nothing_changed_has_nothing_to_do(tiny_study):
+    run = snakemake(tiny_study, TINY, "-n")
+    assert run.returncode == 0
+    assert "Nothing to be done" in run.stdout + run.stderr
+
+
+def test_adding_an_alpha_runs_only_the_new_slices(tiny_study):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["grid"]["alpha"] = [0.1, 0.2, 0.3]
+    counts = job_counts(snakemake(tiny_study, config, "-n").stdout)
+    assert counts["solve_chunk"] == 2 * 2  # two disorders × two kernels at the new alpha only
+
+
+def test_changing_a_kernel_parameter_reruns_only_that_kernel(tiny_study):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["kernel_parameters"] = {"born": {"temperature": 0.02}}
+    counts = job_counts(snakemake(tiny_study, config, "-n").stdout)
+    assert counts["solve_chunk"] == 2 * 2  # born only: two disorders × two alpha
+
+
+@pytest.mark.parametrize("edit,fragment", [
+    (lambda c: c["grid"].__setitem__("disorder", ["gaussian"]),
+     "invalid config at 'grid/disorder/0': 'gaussian' is not one of"),
+    (lambda c: c["grid"].__setitem__("colour", [1]),
+     "invalid config at 'grid': Additional properties are not allowed ('colour' was unexpected)"),
+    (lambda c: c["grid"].__setitem__("tau", [1.0, -2.0]), "tau=-2.0 must be > 0"),
+    (lambda c: c["grid"].__setitem__("alpha", {"start": 0, "stop": 1, "num": 3, "scale": "log"}),
+     "grid.alpha: a log range needs start > 0"),
+    (lambda c: c.__setitem__("kernel_parameters", {"relaxation": {"lambda_so": 0.1}}),
+     "lambda_so=0.1 needs a scattering kernel"),
+])
+def test_invalid_config_stops_before_any_job_with_a_named_key(tmp_path, edit, fragment):
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    edit(config)
+    run = snakemake(tmp_path, config, "-n")
+    assert run.returncode != 0
+    assert fragment in run.stdout + run.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_chunk_is_an_error_not_a_nan(tiny_study):
+    paths = sorted(str(p) for p in (tiny_study / "results/tiny/chunks").rglob("*.nc"))
+    with pytest.raises(ValueError, match="hypercube"):
+        merge_chunks(paths[1:], TINY)
+
+
+def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
+    ds = xr.Dataset({"x": ("t", np.arange(3.0))})
+
+    def broken(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
+    with pytest.raises(OSError):
+        write_atomic(ds, str(tmp_path / "out.nc"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_study_expansion_rejects_duplicate_axis_values():
+    config = yaml.safe_load(yaml.safe_dump(TINY))
+    config["grid"]["alpha"] = [0.1, 0.1]
+    with pytest.raises(StudyError, match="grid.alpha: values must be distinct"):
+        load_study(config)

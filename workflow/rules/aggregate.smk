@@ -1,0 +1,16 @@
+rule merge:
+    """All chunks into one dataset with dimensions (disorder, kernel, alpha, [extra], tau)."""
+    input:
+        chunk_files,
+    output:
+        f"{RESULTS}/spin_hall.nc",
+    params:
+        config=lambda wildcards: dict(config),
+        version=spinflux.__version__,
+    log:
+        f"{RESULTS}/logs/merge.log",
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/merge.py"

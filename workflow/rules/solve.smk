@@ -1,0 +1,16 @@
+rule solve_chunk:
+    """One (disorder, kernel, alpha, extra axes) slice of the grid with all tau, one NetCDF file."""
+    output:
+        f"{RESULTS}/chunks/{{disorder}}/{{kernel}}/{{chunk}}.nc",
+    params:
+        spec=chunk_spec,
+        solver={"spacing_factor": STUDY.settings.spacing_factor,
+                "rungs_above_fermi": STUDY.settings.rungs_above_fermi},
+        version=spinflux.__version__,
+    log:
+        f"{RESULTS}/logs/solve/{{disorder}}/{{kernel}}/{{chunk}}.log",
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/solve_chunk.py"

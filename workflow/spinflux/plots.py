@@ -1,0 +1,78 @@
+"""Figures of a merged study dataset (matplotlib; readable in print)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+KERNEL_STYLE = {"relaxation": dict(color="tab:blue", marker="o"),
+                "born": dict(color="tab:red", marker="s"),
+                "beyond_born": dict(color="tab:green", marker="^")}
+
+
+def _extra_fixed(ds):
+    """Select the first value of every extra axis (figures are over alpha, tau)."""
+    extra = [d for d in ds.sigma_sH.dims if d not in ("disorder", "kernel", "alpha", "tau")]
+    return ds.isel({d: 0 for d in extra})
+
+
+def sigma_vs_delta_tau(ds):
+    """σ_sH against Δτ per disorder type, every kernel, all alpha, with the universal −e/8π."""
+    ds = _extra_fixed(ds)
+    disorders = list(ds.disorder.values)
+    fig, axes = plt.subplots(1, len(disorders), figsize=(4.2 * len(disorders), 3.6), sharey=True,
+                             squeeze=False)
+    for ax, disorder in zip(axes[0], disorders):
+        for kernel in ds.kernel.values:
+            sub = ds.sel(disorder=disorder, kernel=kernel)
+            x = sub.delta_tau.values.ravel()
+            y = sub.sigma_sH.values.ravel()
+            err = sub.error_estimate.values.ravel()
+            order = np.argsort(x)
+            style = KERNEL_STYLE.get(str(kernel), {})
+            ax.plot(x[order], y[order], ls="none", ms=3, alpha=0.8, label=str(kernel), **style)
+            if str(kernel) == "born":
+                ax.fill_between(x[order], -err[order], err[order], color=style.get("color"),
+                                alpha=0.2, lw=0)
+        ax.axhline(-1.0, color="k", lw=0.8, ls="--", label="universal −e/8π")
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_xscale("log")
+        ax.set_xlabel("Δτ/ħ")
+        ax.set_title(f"{disorder} disorder")
+    axes[0][0].set_ylabel("σ_sH  [e/8π]")
+    axes[0][-1].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def born_cancellation(ds):
+    """Intrinsic and acceleration parts of the Born σ_sH and their sum against Δτ."""
+    ds = _extra_fixed(ds)
+    if "born" not in ds.kernel.values:
+        fig, ax = plt.subplots(figsize=(4.5, 3.5))
+        ax.text(0.5, 0.5, "no born kernel in this study", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    sub = ds.sel(kernel="born")
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for name, color, label in (("sigma_sH_intrinsic", "tab:purple", "intrinsic (Berry)"),
+                               ("sigma_sH_acceleration", "tab:orange", "acceleration"),
+                               ("sigma_sH", "k", "sum = σ_sH")):
+        x = sub.delta_tau.values.ravel()
+        y = sub[name].values.ravel()
+        order = np.argsort(x)
+        ax.plot(x[order], y[order], ls="none", marker=".", ms=3, color=color, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("Δτ/ħ")
+    ax.set_ylabel("Born σ_sH parts  [e/8π]")
+    ax.set_ylim(-1.3, 1.3)
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title("Born: the intrinsic −e/8π is cancelled by the acceleration term")
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"sigma_vs_delta_tau": sigma_vs_delta_tau, "born_cancellation": born_cancellation}

@@ -1,0 +1,219 @@
+"""Parameter studies: a validated config → chunks of the grid → NetCDF datasets → one merged dataset.
+
+A chunk is one slice that the solver vectorises over: fixed (disorder, kernel, alpha) and
+fixed values of any extra grid axes, with all tau values. Its specification is a plain dict
+(``Chunk.spec``) so that Snakemake can pass it through ``params:`` and rerun exactly the chunks
+whose inputs changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from .grid import GridSettings
+from .params import ParameterError, PointParams
+from .solver import OBSERVABLES, solve_batch
+from .variables import DIAGNOSTICS, attributes, error_name
+
+FIXED = ("temperature", "correlation_length", "spacer_distance", "screening_wavevector",
+         "lambda_so")
+DEFAULT_FIXED = {"temperature": 1e-3, "correlation_length": 1.0, "spacer_distance": 1.0,
+                 "screening_wavevector": 1.0, "lambda_so": 0.0}
+CORE_AXES = ("disorder", "kernel", "alpha", "tau")
+
+
+class StudyError(ValueError):
+    """The study configuration is inconsistent; the message names the key and the value."""
+
+
+def axis_values(name: str, spec) -> list:
+    """A grid axis as a list: a list is taken as is, a range {start, stop, num, scale} expanded."""
+    if isinstance(spec, dict):
+        start, stop, num = spec["start"], spec["stop"], int(spec["num"])
+        if spec.get("scale", "linear") == "log":
+            if start <= 0 or stop <= 0:
+                raise StudyError(f"grid.{name}: a log range needs start > 0 and stop > 0, "
+                                 f"got start={start!r}, stop={stop!r}")
+            values = np.geomspace(start, stop, num)
+        else:
+            values = np.linspace(start, stop, num)
+        return [float(f"{v:.12g}") for v in values]
+    values = list(spec)
+    if len(set(values)) != len(values):
+        raise StudyError(f"grid.{name}: values must be distinct, got {values!r}")
+    return values
+
+
+def _label(value) -> str:
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One job: fixed disorder, kernel, alpha and extra-axis values, all tau."""
+
+    disorder: str
+    kernel: str
+    alpha: float
+    extra: tuple  # ((name, value), ...) for extra grid axes, in config order
+    taus: tuple
+    fixed: tuple  # ((name, value), ...) of all fixed parameters after per-kernel overrides
+
+    @property
+    def name(self) -> str:
+        """Stable file stem: the values that identify the slice, nothing else."""
+        parts = [f"alpha{_label(self.alpha)}"] + [f"{k}{_label(v)}" for k, v in self.extra]
+        return "_".join(parts)
+
+    @property
+    def spec(self) -> dict:
+        """Plain-value description for Snakemake params (compared by repr for reruns)."""
+        return {"disorder": self.disorder, "kernel": self.kernel, "alpha": self.alpha,
+                "extra": [list(e) for e in self.extra], "taus": list(self.taus),
+                "fixed": dict(self.fixed)}
+
+    def points(self) -> list[PointParams]:
+        params = dict(self.fixed)
+        params.update(dict(self.extra))
+        return [PointParams(alpha=self.alpha, tau=t, disorder=self.disorder, kernel=self.kernel,
+                            **params) for t in self.taus]
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    axes: dict  # name → list of values, core axes first then extra axes
+    chunks: tuple
+    settings: GridSettings
+
+    @property
+    def extra_axes(self) -> list[str]:
+        return [a for a in self.axes if a not in CORE_AXES]
+
+
+def load_study(config: dict) -> Study:
+    """Expand a schema-validated config into chunks; physical ranges are checked here, with
+    messages that name the key, the value and what is allowed."""
+    grid = config["grid"]
+    axes = {name: axis_values(name, grid[name]) for name in CORE_AXES}
+    extra = [name for name in grid if name not in CORE_AXES]
+    for name in extra:
+        axes[name] = axis_values(name, grid[name])
+    base = dict(DEFAULT_FIXED)
+    base.update(config.get("parameters", {}))
+    chunks = []
+    for disorder in axes["disorder"]:
+        for kernel in axes["kernel"]:
+            fixed = dict(base)
+            fixed.update(config.get("kernel_parameters", {}).get(kernel, {}))
+            for name in extra:
+                fixed.pop(name, None)
+            for alpha in axes["alpha"]:
+                for combo in np.ndindex(*[len(axes[n]) for n in extra]):
+                    values = tuple((n, axes[n][i]) for n, i in zip(extra, combo))
+                    chunk = Chunk(disorder, kernel, float(alpha), values,
+                                  tuple(float(t) for t in axes["tau"]), tuple(sorted(fixed.items())))
+                    _check_chunk(chunk)
+                    chunks.append(chunk)
+    solver = config.get("solver", {})
+    settings = GridSettings(spacing_factor=solver.get("spacing_factor", 0.75),
+                            rungs_above_fermi=solver.get("rungs_above_fermi", 10))
+    return Study(config.get("study", "default"), axes, tuple(chunks), settings)
+
+
+def _check_chunk(chunk: Chunk):
+    """Validate one point per distinct parameter combination (all tau share the others)."""
+    for tau in (min(chunk.taus), max(chunk.taus)):
+        try:
+            params = dict(chunk.fixed)
+            params.update(dict(chunk.extra))
+            PointParams(alpha=chunk.alpha, tau=tau, disorder=chunk.disorder, kernel=chunk.kernel,
+                        **params)
+        except ParameterError as exc:
+            where = (f"kernel {chunk.kernel!r}" if "kernel" not in str(exc) else "grid")
+            raise StudyError(f"invalid study ({where}, disorder {chunk.disorder!r}): {exc}") from None
+
+
+def config_hash(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def solve_chunk(spec: dict, settings: GridSettings, extra_axes: list[str] | None = None) -> xr.Dataset:
+    """Solve one chunk; dims (disorder, kernel, alpha, [extra…], tau), length 1 except tau."""
+    extra = [tuple(e) for e in spec["extra"]]
+    chunk = Chunk(spec["disorder"], spec["kernel"], float(spec["alpha"]), tuple(extra),
+                  tuple(spec["taus"]), tuple(sorted(spec["fixed"].items())))
+    points = chunk.points()
+    res = solve_batch(points, settings)
+    dims = ("disorder", "kernel", "alpha") + tuple(n for n, _ in extra) + ("tau",)
+    shape = (1,) * (len(dims) - 1) + (len(points),)
+    data = {}
+    for name in list(OBSERVABLES) + [error_name(n) for n in OBSERVABLES] + list(DIAGNOSTICS):
+        if name == "delta_tau":
+            continue
+        data[name] = (dims, np.asarray(res[name]).reshape(shape), attributes(name))
+    coords = {"disorder": ("disorder", [chunk.disorder], attributes("disorder")),
+              "kernel": ("kernel", [chunk.kernel], attributes("kernel")),
+              "alpha": ("alpha", [chunk.alpha], attributes("alpha")),
+              "tau": ("tau", np.array(chunk.taus), attributes("tau"))}
+    for n, v in extra:
+        coords[n] = (n, [v], attributes(n))
+    ds = xr.Dataset(data, coords=coords)
+    dt = np.asarray(res["delta_tau"]).reshape(shape)
+    ds = ds.assign_coords(delta_tau=(dims, dt, attributes("delta_tau")))
+    for name, value in chunk.fixed:
+        if name not in dict(extra):
+            ds[f"fixed_{name}"] = (("disorder", "kernel", "alpha") + tuple(n for n, _ in extra),
+                                   np.full(shape[:-1], value),
+                                   {**attributes(name), "long_name": attributes(name)["long_name"]
+                                    + " (fixed for this slice)"})
+    return ds
+
+
+def write_atomic(ds: xr.Dataset, path: str):
+    """Write NetCDF to a temporary file in the target directory, then rename: a killed job
+    leaves no truncated file under the final name."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".nc")
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
+    """Combine chunk files by coordinates; a missing chunk is an error, not a silent NaN."""
+    parts = [xr.load_dataset(p) for p in paths]
+    merged = xr.combine_by_coords(parts, join="exact", compat="no_conflicts",
+                                  combine_attrs="drop_conflicts", fill_value=None)
+    for var in merged.variables.values():
+        # the first chunk's fixed-width string encoding (e.g. <U4 for "born") would truncate the
+        # longer names of the other chunks ("relaxation" → "rela") on write
+        if var.dtype.kind in "UO":
+            var.encoding.pop("dtype", None)
+    missing = [name for name in OBSERVABLES if bool(merged[name].isnull().any())]
+    if missing:
+        raise StudyError(f"merged dataset has missing values in {missing}: a chunk is missing")
+    merged.attrs.update({
+        "title": f"spinflux study {config.get('study', 'default')!r}",
+        "spinflux_version": __version__,
+        "config_json": json.dumps(config, sort_keys=True, default=str),
+        "config_hash": config_hash(config),
+        "created": np.datetime_as_string(np.datetime64("now"), unit="s") + "Z",
+        "sign_convention": "eE > 0 along +x; the universal intrinsic value reads sigma_sH = -1",
+        "Conventions": "CF-1.10",
+    })
+    return merged
