@@ -50,7 +50,7 @@ def test_default_config_builds_its_dag(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     counts = job_counts(run.stdout)
     assert counts["solve_chunk"] == 3 * 2 * 12  # disorder × kernel × alpha, all tau per job
-    assert counts["merge"] == 1 and counts["plot"] == 2
+    assert counts["merge"] == 1 and counts["plot"] == 3
 
 
 def test_end_to_end_dataset(tiny_study):
@@ -77,10 +77,25 @@ def test_end_to_end_dataset(tiny_study):
 
 
 def test_end_to_end_figures(tiny_study):
-    for figure in ("sigma_vs_delta_tau", "born_cancellation"):
+    for figure in ("sigma_vs_delta_tau", "born_cancellation", "sigma_map"):
         for ext in ("pdf", "png"):
             path = tiny_study / f"results/tiny/figures/{figure}.{ext}"
             assert path.stat().st_size > 5000, path
+
+
+def test_report_is_self_contained_with_figures_and_captions(tiny_study):
+    run = snakemake(tiny_study, TINY, "--report", "report.html")
+    assert run.returncode == 0, run.stderr[-3000:]
+    html = (tiny_study / "report.html").read_text()
+    assert len(html) > 100_000  # figures are embedded, not linked
+    for fragment in ("sigma_map", "Born cancellation", "bare-bubble", "common colour scale"):
+        assert fragment in html
+
+
+def test_lint_is_clean():
+    run = subprocess.run(["snakemake", "--snakefile", str(REPO / "Snakefile"), "--lint"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:]
 
 
 def test_rerun_with_nothing_changed_has_nothing_to_do(tiny_study):

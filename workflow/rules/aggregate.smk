@@ -7,6 +7,8 @@ rule merge:
     params:
         config=lambda wildcards: dict(config),
         version=spinflux.__version__,
+    conda:
+        "../envs/spinflux.yaml"
     log:
         f"{RESULTS}/logs/merge.log",
     resources:

@@ -4,9 +4,12 @@ rule plot:
         f"{RESULTS}/spin_hall.nc",
     output:
         pdf=f"{RESULTS}/figures/{{figure}}.pdf",
-        png=f"{RESULTS}/figures/{{figure}}.png",
+        png=report(f"{RESULTS}/figures/{{figure}}.png",
+                   caption="../report/figure.rst", category="Figures"),
     params:
         version=spinflux.__version__,
+    conda:
+        "../envs/spinflux.yaml"
     log:
         f"{RESULTS}/logs/plot_{{figure}}.log",
     wildcard_constraints:

@@ -7,6 +7,8 @@ rule solve_chunk:
         solver={"spacing_factor": STUDY.settings.spacing_factor,
                 "rungs_above_fermi": STUDY.settings.rungs_above_fermi},
         version=spinflux.__version__,
+    conda:
+        "../envs/spinflux.yaml"
     log:
         f"{RESULTS}/logs/solve/{{disorder}}/{{kernel}}/{{chunk}}.log",
     resources:

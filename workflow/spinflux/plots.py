@@ -75,4 +75,45 @@ def born_cancellation(ds):
     return fig
 
 
-FIGURES = {"sigma_vs_delta_tau": sigma_vs_delta_tau, "born_cancellation": born_cancellation}
+def _cell_edges(values, log):
+    """Edges of the cells centred on sorted ``values`` (geometric midpoints on a log axis)."""
+    v = np.log(values) if log else np.asarray(values, dtype=float)
+    if v.size == 1:
+        half = 0.5 if log else max(abs(v[0]) * 0.5, 0.5)
+        edges = np.array([v[0] - half, v[0] + half])
+    else:
+        mid = 0.5 * (v[1:] + v[:-1])
+        edges = np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+    return np.exp(edges) if log else edges
+
+
+def sigma_map(ds):
+    """σ_sH over (alpha, tau): one panel per (disorder, kernel), a shared diverging colour scale."""
+    ds = _extra_fixed(ds)
+    disorders, kernels = list(ds.disorder.values), list(ds.kernel.values)
+    ds = ds.sortby(["alpha", "tau"])
+    fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False, layout="constrained",
+                             figsize=(3.4 * len(kernels) + 1.2, 2.8 * len(disorders)))
+    limit = max(1.0, float(np.abs(ds.sigma_sH).max()))
+    log_alpha = bool(np.all(ds.alpha.values > 0))
+    tau_edges = _cell_edges(ds.tau.values, log=True)
+    alpha_edges = _cell_edges(ds.alpha.values, log=log_alpha)
+    mesh = None
+    for i, disorder in enumerate(disorders):
+        for k, kernel in enumerate(kernels):
+            ax = axes[i][k]
+            z = ds.sigma_sH.sel(disorder=disorder, kernel=kernel).transpose("alpha", "tau").values
+            mesh = ax.pcolormesh(tau_edges, alpha_edges, z, cmap="RdBu_r", vmin=-limit,
+                                 vmax=limit)
+            ax.set_xscale("log")
+            if log_alpha:
+                ax.set_yscale("log")
+            ax.set_title(f"{disorder}, {kernel}", fontsize=9)
+            ax.set_xlabel("τ  [ħ/E_F]")
+            ax.set_ylabel("α  [p0/m]")
+    fig.colorbar(mesh, ax=axes, label="σ_sH  [e/8π]", shrink=0.8)
+    return fig
+
+
+FIGURES = {"sigma_vs_delta_tau": sigma_vs_delta_tau, "born_cancellation": born_cancellation,
+           "sigma_map": sigma_map}

@@ -142,6 +142,25 @@ def _check_chunk(chunk: Chunk):
             raise StudyError(f"invalid study ({where}, disorder {chunk.disorder!r}): {exc}") from None
 
 
+def validate_config(config: dict, schema_path: str) -> Study:
+    """Check a config against the JSON schema and the physical ranges, before any job runs.
+
+    Raises StudyError with a message that names the key path, the value and what is allowed.
+    """
+    import jsonschema
+    import yaml
+
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(config):
+        path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise StudyError(f"invalid config at '{path}': {error.message}")
+    try:
+        return load_study(config)
+    except StudyError as exc:
+        raise StudyError(f"invalid config: {exc}") from None
+
+
 def config_hash(config: dict) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
