@@ -5,7 +5,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import spinflux  # noqa: E402
-from spinflux.study import StudyError, validate_config  # noqa: E402
+from spinflux.study import FIGURES, StudyError, validate_config  # noqa: E402
 
 
 def _validated_study(config):
@@ -21,7 +21,6 @@ def _validated_study(config):
 STUDY = _validated_study(config)
 RESULTS = f"results/{STUDY.name}"
 CHUNKS = {(c.disorder, c.kernel, c.name): c for c in STUDY.chunks}
-FIGURES = ["sigma_vs_delta_tau", "born_cancellation", "sigma_map"]
 
 
 wildcard_constraints:

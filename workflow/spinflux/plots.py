@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from . import study  # noqa: E402
+
 KERNEL_STYLE = {"relaxation": dict(color="tab:blue", marker="o"),
                 "born": dict(color="tab:red", marker="s"),
                 "beyond_born": dict(color="tab:green", marker="^")}
@@ -117,3 +119,4 @@ def sigma_map(ds):
 
 FIGURES = {"sigma_vs_delta_tau": sigma_vs_delta_tau, "born_cancellation": born_cancellation,
            "sigma_map": sigma_map}
+assert tuple(FIGURES) == study.FIGURES, "spinflux.study.FIGURES names the figures drawn here"

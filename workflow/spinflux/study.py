@@ -28,6 +28,9 @@ FIXED = ("temperature", "correlation_length", "spacer_distance", "screening_wave
 DEFAULT_FIXED = {"temperature": 1e-3, "correlation_length": 1.0, "spacer_distance": 1.0,
                  "screening_wavevector": 1.0, "lambda_so": 0.0}
 CORE_AXES = ("disorder", "kernel", "alpha", "tau")
+#: figures of a study (drawn by spinflux.plots; named here so that parsing the workflow does
+#: not import matplotlib)
+FIGURES = ("sigma_vs_delta_tau", "born_cancellation", "sigma_map")
 
 
 class StudyError(ValueError):
