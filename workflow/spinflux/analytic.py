@@ -124,3 +124,16 @@ def band_diagonal_boltzmann(point: PointParams) -> dict:
     sigma_xx = -sum(pF[M] * lam[i] for i, M in enumerate(bands)) / (4 * math.pi)
     spin_code = -sum(M * nu[M] * lam[i] for i, M in enumerate(bands)) / (4 * math.pi)
     return {"sigma_xx": sigma_xx, "spin_density_y": spin_code / (point.tau * P0)}
+
+
+def born_spin_orbit_odd_part(point: PointParams) -> float:
+    """Part of σ_sH(born, λ) odd in λ, to first order in λ, for Δτ ≫ 1 and mα ≪ p0 (δ disorder).
+
+    The λ-linear term of the Born collision integral, iλ(p × p')_z [σ_z, ·] in T f T†, has a σ_y
+    moment on the band-diagonal (Boltzmann) response g_M cos φ P^M from its loss terms only:
+    Tr∫σ_y δSt = (λαW/4π) Σ_M ∫dp p² g_M = λα/π, using Σ_M' M' J x = −λpα for the two roots
+    of either band and ∫dp p² g_M = p_M² τ (docs/impurity_spin_orbit.md). The balance law then
+    gives q_yz = −λ/2π, i.e. σ_sH = −4λ = −2 lambda_so in units of e/8π (λ = lambda_so/p0²),
+    independent of τ and α.
+    """
+    return -2.0 * point.lambda_so
