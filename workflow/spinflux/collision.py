@@ -170,5 +170,23 @@ class FullAngularCollision:
                     T_out = U * impurity_spin_orbit_matrix(-x, sin_in)  # T_p'p = T_pp'†
                     gain, loss = gain_loss(T_in, T_out, P_out, P_in,
                                            f[jp][:, None, :], f[j][:, :, None])
+                    if self.point.kernel == "beyond_born":
+                        gain3, loss3 = self._third_order(M, p, pp, U, T_in, P_out, P_in, f, j, jp)
+                        gain, loss = gain + gain3, loss + loss3
                     out[j] += 0.5 * jac[:, None, None, None] * (gain - loss).mean(axis=2)
         return out
+
+    def _third_order(self, M, p, pp, U, T_in, P_out, P_in, f, j, jp):
+        """N U(0)³ cross(U1, t2) of beyond_born, with T2 on the full (φ, φ') grid; N U(0)² is
+        W(0) and U (= sqrt W(q)) already carries sqrt(W(0)), so U1 = T_in/sqrt(W(0))."""
+        from . import beyond_born  # the reference imports the kernel module lazily (no cycle)
+
+        W0 = dis.forward_correlator(self.point)
+        U0 = beyond_born.born_amplitude_zero(self.point)
+        E = 0.5 * p**2 + M * self.point.alpha_code * p
+        t2 = beyond_born.second_order_amplitude(self.point, E, p, self.phi, pp, self.phi,
+                                                beyond_born.angular_points(self.point, self.grid))
+        U1 = T_in / np.sqrt(W0)
+        gain, loss = beyond_born.third_order_cross(U1, t2, P_out, P_in,
+                                                   f[jp][:, None, :], f[j][:, :, None])
+        return W0 * U0 * gain, W0 * U0 * loss

@@ -116,3 +116,25 @@ def angular_moments(disorder: str, p, pp, kmax: int, w0, R=None, d=None, qtf=Non
         weights = w * np.cos(np.arange(kmax + 1)[:, None] * theta) / np.pi  # (k, θ)
         return np.asarray(w0) * np.einsum("...t,kt->k...", shape, weights)
     raise ValueError(f"unknown disorder {disorder!r}")
+
+
+def _shape(p: PointParams, q):
+    s = shape_parameters(p)
+    q = np.asarray(q, dtype=float)
+    if p.disorder == "delta":
+        return np.ones_like(q)
+    if p.disorder == "smooth":
+        return np.exp(-0.5 * (q * s["R"]) ** 2)
+    return coulomb_shape(q, s["d"], s["qtf"])
+
+
+def amplitude_shape(p: PointParams, q):
+    """u(q) = U(q)/U(0) of one impurity, with W(q) = N U(q)² (the potential is taken
+    real and of one sign, so u = sqrt(W(q)/W(0)) ≥ 0; the sign of U(0) is carried by
+    ``impurity_strength``)."""
+    return np.sqrt(_shape(p, q) / _shape(p, 0.0))
+
+
+def forward_correlator(p: PointParams) -> float:
+    """W(0) = N U(0)² in code units."""
+    return strength(p) * float(_shape(p, 0.0))

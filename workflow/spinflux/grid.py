@@ -45,6 +45,7 @@ class GridSettings:
     thermal_cutoff: float = 36.0
     max_points: int = 2_000_000
     min_residues: int = 64
+    angular_coarsening: int = 1
 
 
 @dataclass
@@ -61,6 +62,7 @@ class LadderGrid:
     residue_weights: np.ndarray  # (n,)
     K: int  # rungs per ladder (1 when α = 0)
     mapping: tuple | None = None  # peaks ((θ_c, r, A), ...) of a graded residue set
+    angular_coarsening: int = 1  # GridSettings.angular_coarsening of the grid's settings
 
     def __post_init__(self):
         a = abs(self.alpha)
@@ -278,7 +280,8 @@ def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> L
         N += N % 2
         _check_size(point, settings, N)
         x, w = uniform_residues(p_max, N)
-        return LadderGrid(alpha=0.0, residues=x, residue_weights=w, K=1)
+        return LadderGrid(alpha=0.0, residues=x, residue_weights=w, K=1,
+                          angular_coarsening=settings.angular_coarsening)
     K = int(math.ceil(p_max / a))
     width = MAP_WIDTH * 2 * np.pi * (T / pbar) / a
     if width < MIN_MAP_WIDTH:
@@ -297,7 +300,8 @@ def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> L
     n += n % 2  # even: the ladders x and |α| − x pair up
     _check_size(point, settings, n * K)
     x, w = graded_residues(a, peaks, n)
-    return LadderGrid(alpha=point.alpha_code, residues=x, residue_weights=w, K=K, mapping=peaks)
+    return LadderGrid(alpha=point.alpha_code, residues=x, residue_weights=w, K=K, mapping=peaks,
+                      angular_coarsening=settings.angular_coarsening)
 
 
 def _check_size(point: PointParams, settings: GridSettings, size: int):
@@ -320,4 +324,5 @@ def coarse_settings(settings: GridSettings) -> GridSettings:
     return dataclasses.replace(
         settings, spacing_factor=1.5 * settings.spacing_factor,
         rungs_above_fermi=max(2, settings.rungs_above_fermi - 3),
-        min_residues=max(2 * KINK_ORDER + 2, math.ceil(settings.min_residues / 1.5)))
+        min_residues=max(2 * KINK_ORDER + 2, math.ceil(settings.min_residues / 1.5)),
+        angular_coarsening=2 * settings.angular_coarsening)

@@ -9,6 +9,8 @@ Config units (what a user types, physics.md §1):
 * ``spacer_distance``    = d p0 / ħ          (``coulomb`` disorder)
 * ``screening_wavevector`` = q_TF ħ / p0     (``coulomb`` disorder)
 * ``lambda_so`` = λ p0²                      (impurity spin-orbit, U → U[1 + iλσ_z (p × p')_z])
+* ``impurity_strength`` = ν U(0), ν = m/2πħ²  (signed Born parameter of one impurity; sets the
+  third-order term of the ``beyond_born`` kernel at fixed τ, docs/beyond_born.md)
 
 Code units: ħ = m = 1 and E_F = 1, hence p0 = √2 and the chemical potential μ = 1
 (held fixed at T > 0: grand-canonical, the T² shift of μ is not included).
@@ -19,12 +21,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-KERNELS = ("relaxation", "born")
+KERNELS = ("relaxation", "born", "beyond_born")
 DISORDERS = ("delta", "smooth", "coulomb")
 
 P0 = math.sqrt(2.0)  # p0 = sqrt(2 m E_F) in code units
 #: ε − μ carries ~1e-16 absolute rounding error, i.e. a relative error 1e-16/T in F'(ε)
 MIN_TEMPERATURE = 1e-8
+#: the beyond-Born kernel is an expansion in ν U(0); beyond this it is not a small parameter
+MAX_IMPURITY_STRENGTH = 0.5
 
 
 class ParameterError(ValueError):
@@ -44,6 +48,7 @@ class PointParams:
     spacer_distance: float = 1.0
     screening_wavevector: float = 1.0
     lambda_so: float = 0.0
+    impurity_strength: float = 0.1
 
     def __post_init__(self):
         validate(self)
@@ -72,7 +77,7 @@ class PointParams:
 
 
 _FLOAT_FIELDS = ("alpha", "tau", "temperature", "correlation_length",
-                 "spacer_distance", "screening_wavevector", "lambda_so")
+                 "spacer_distance", "screening_wavevector", "lambda_so", "impurity_strength")
 
 
 def validate(p: PointParams) -> None:
@@ -109,8 +114,12 @@ def validate(p: PointParams) -> None:
             raise ParameterError(f"{name}={getattr(p, name)!r} must be ≥ 0 (units ħ/p0)")
     if p.lambda_so != 0 and p.kernel == "relaxation":
         raise ParameterError(
-            f"lambda_so={p.lambda_so!r} needs a scattering kernel (born); the relaxation kernel "
+            f"lambda_so={p.lambda_so!r} needs a scattering kernel (born, beyond_born); the relaxation kernel "
             "has no scattering amplitude to carry the impurity spin-orbit term")
+    if abs(p.impurity_strength) > MAX_IMPURITY_STRENGTH:
+        raise ParameterError(
+            f"impurity_strength={p.impurity_strength!r} must satisfy |impurity_strength| ≤ "
+            f"{MAX_IMPURITY_STRENGTH:g} (ν U(0); the beyond-Born kernel expands in it)")
     if p.screening_wavevector <= 0:
         raise ParameterError(
             f"screening_wavevector={p.screening_wavevector!r} must be > 0 (units p0/ħ)")

@@ -35,6 +35,7 @@ import numpy as np
 from scipy.linalg import solve_banded
 from scipy.special import expit
 
+from . import beyond_born
 from . import disorder as dis
 from .collision import KMAX, KMAX_SO, SO_POWERS, reduced_tensors
 from .grid import BANDS, GridSettings, LadderGrid, build_grid, coarse_settings
@@ -154,6 +155,21 @@ def assemble_collision(point: PointParams, grid: LadderGrid, ops: BlockTridiagon
     for d in range(3):
         ops.blocks[d, chain] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
     ops.diag[chain] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
+    if point.kernel == "beyond_born" and point.impurity_strength != 0:
+        _assemble_third_order(point, grid, ops, pos, branches)
+
+
+def _assemble_third_order(point: PointParams, grid: LadderGrid, ops: BlockTridiagonal, pos,
+                          branches):
+    """Add the third-order (skew) blocks of the beyond-Born kernel: per transition
+    ½ J W(0) U(0) (G3 f(p') − L3 f(p)) (beyond_born.third_order_blocks)."""
+    scale = dis.forward_correlator(point) * beyond_born.born_amplitude_zero(point)
+    labelled = [(b, j, jp, BANDS[b // 4], BANDS[(b // 2) % 2]) for b, j, jp in branches]
+    for (b, j, jp, M, Mp), (G3, L3) in zip(labelled, beyond_born.branch_blocks(point, grid, labelled)):
+        half_jac = 0.5 * grid.p[jp] / np.abs(grid.band_velocity(Mp, grid.p[jp]))
+        coeff = (scale * half_jac)[:, None, None]
+        ops.blocks[pos[jp] - pos[j] + 1, pos[j]] += coeff * G3
+        ops.diag[pos[j]] -= coeff * L3
 
 
 @lru_cache(maxsize=None)
@@ -180,8 +196,11 @@ def collision_operator(point: PointParams, grid: LadderGrid):
 
 def conserves_spin(point: PointParams) -> bool:
     """Whether the kernel conserves total spin (scalar T with the exact band energies); the
-    impurity spin-orbit term λ relaxes the in-plane spin (Elliott–Yafet)."""
-    return point.kernel == "born" and point.lambda_so == 0
+    impurity spin-orbit term λ relaxes the in-plane spin (Elliott–Yafet). The beyond-Born
+    amplitude of scalar impurities is spin-independent at α = 0 (T2 ∝ Σ_M P^M = 1), not at α ≠ 0."""
+    if point.kernel == "relaxation" or point.lambda_so != 0:
+        return False
+    return point.kernel == "born" or point.alpha == 0
 
 
 #: the uniform in-plane spin s ŷ in harmonic components (s_φ = s_p), normalised
