@@ -11,7 +11,7 @@ import math
 import sys
 
 from . import __version__
-from .params import DISORDERS, KERNELS, ParameterError, PointParams
+from .params import DISORDERS, KERNELS, ParameterError, PointParams, field_names
 from .solver import OBSERVABLES, solve_batch, solve_point
 from .variables import DIAGNOSTICS, attributes
 
@@ -34,7 +34,7 @@ def _point_from_args(args) -> PointParams:
                        temperature=args.temperature, correlation_length=args.correlation_length,
                        spacer_distance=args.spacer_distance,
                        screening_wavevector=args.screening_wavevector,
-                       lambda_so=args.lambda_so)
+                       lambda_so=args.lambda_so, impurity_strength=args.impurity_strength)
 
 
 def _add_physics_arguments(p):
@@ -48,7 +48,9 @@ def _add_physics_arguments(p):
     p.add_argument("--screening-wavevector", type=float, default=1.0,
                    help="q_TF ħ/p0 of coulomb disorder (default 1)")
     p.add_argument("--lambda-so", type=float, default=0.0,
-                   help="impurity spin-orbit λ p0² (born kernel; default 0)")
+                   help="impurity spin-orbit λ p0² (born, beyond_born kernels; default 0)")
+    p.add_argument("--impurity-strength", type=float, default=0.1,
+                   help="signed Born parameter ν U(0) of one impurity (beyond_born; default 0.1)")
 
 
 def _format_table(point: PointParams, res: dict) -> str:
@@ -74,10 +76,7 @@ def cmd_solve(args) -> int:
     if args.json:
         out = {k: res[k] for k in JSON_KEYS}
         out.update({k + "_error": res[k + "_error"] for k in OBSERVABLES})
-        out["parameters"] = {k: getattr(point, k) for k in
-                             ("alpha", "tau", "disorder", "kernel", "temperature",
-                              "correlation_length", "spacer_distance", "screening_wavevector",
-                              "lambda_so")}
+        out["parameters"] = {k: getattr(point, k) for k in field_names()}
         out["version"] = __version__
         print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
                           for k, v in out.items()}))

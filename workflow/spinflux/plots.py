@@ -94,6 +94,8 @@ def sigma_map(ds):
     ds = _extra_fixed(ds)
     disorders, kernels = list(ds.disorder.values), list(ds.kernel.values)
     ds = ds.sortby(["alpha", "tau"])
+    if np.any(ds.alpha.values > 0) and np.any(ds.alpha.values == 0) and np.all(ds.alpha.values >= 0):
+        ds = ds.sel(alpha=ds.alpha.values[ds.alpha.values > 0])  # α = 0 has no place on a log axis
     fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False, layout="constrained",
                              figsize=(3.4 * len(kernels) + 1.2, 2.8 * len(disorders)))
     limit = max(1.0, float(np.abs(ds.sigma_sH).max()))
@@ -117,6 +119,72 @@ def sigma_map(ds):
     return fig
 
 
+def interplay_factor(delta_tau, lambda_so):
+    """1/(1 + τ_s/τ_DP) of physics.md §4.7 with 1/τ_DP = d²/[2τ(1 + d²)] and the Elliott–Yafet
+    rate 1/τ_s = lambda_so²/τ (docs/impurity_spin_orbit.md): the Rashba suppression of an
+    extrinsic spin current."""
+    d2 = np.asarray(delta_tau) ** 2
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 + d2 / (2 * (1 + d2) * lambda_so**2))
+
+
+def _fitted_slope(tau, value):
+    """Exponent of |value| ∝ τ^s by least squares in log-log."""
+    return float(np.polyfit(np.log(tau), np.log(np.abs(value)), 1)[0])
+
+
+def skew_scattering(ds):
+    """|σ_sH| of the beyond-Born kernel against τ per disorder type, one curve per alpha.
+
+    The fitted exponent is shown for alpha = 0 (no Dyakonov–Perel relaxation) and for every
+    alpha over the τ values where τ_s/τ_DP < 0.1 (at least three). For alpha > 0 the curves
+    include the τ-independent Born-order λ terms (docs/impurity_spin_orbit.md), marked by the
+    dotted line, which dominate once Rashba relaxation has suppressed the skew term.
+    """
+    ds = _extra_fixed(ds)
+    if "beyond_born" not in ds.kernel.values:
+        fig, ax = plt.subplots(figsize=(4.5, 3.5))
+        ax.text(0.5, 0.5, "no beyond_born kernel in this study", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    ds = ds.sortby(["alpha", "tau"])
+    disorders = list(ds.disorder.values)
+    fig, axes = plt.subplots(1, len(disorders), figsize=(4.4 * len(disorders), 3.8),
+                             squeeze=False, sharey=True)
+    alphas = ds.alpha.values
+    colors = plt.cm.viridis(np.linspace(0, 0.9, max(1, np.sum(alphas != 0))))
+    tau = ds.tau.values
+    for ax, disorder in zip(axes[0], disorders):
+        sub = ds.sel(disorder=disorder, kernel="beyond_born")
+        lam = float(sub["fixed_lambda_so"].values.ravel()[0]) if "fixed_lambda_so" in sub else 0.0
+        ci = 0
+        for alpha in alphas:
+            y = sub.sigma_sH.sel(alpha=alpha).values.ravel()
+            dt = sub.delta_tau.sel(alpha=alpha).values.ravel()
+            if alpha == 0:
+                label = f"α = 0: slope {_fitted_slope(tau, y):.4f}" if np.all(y != 0) else "α = 0"
+                ax.plot(tau, np.abs(y), color="k", lw=2, label=label)
+                continue
+            color = colors[ci]
+            ci += 1
+            free = interplay_factor(dt, lam) > 1 / 1.1 if lam else np.zeros_like(dt, bool)
+            label = f"α = {alpha:.3g}"
+            if free.sum() >= 3 and np.all(y[free] != 0):
+                label += f": slope {_fitted_slope(tau[free], y[free]):.3f}"
+            ax.plot(tau, np.abs(y), color=color, lw=1, marker=".", ms=3, label=label)
+        if lam:
+            ax.axhline(2 * abs(lam), color="0.5", lw=0.8, ls=":",
+                       label="|Born-order λ term| 2λ_so")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("τ  [ħ/E_F]")
+        ax.set_title(f"{disorder}, beyond_born, λ_so = {lam:g}", fontsize=9)
+    axes[0][0].set_ylabel("|σ_sH|  [e/8π]")
+    axes[0][-1].legend(frameon=False, fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {"sigma_vs_delta_tau": sigma_vs_delta_tau, "born_cancellation": born_cancellation,
-           "sigma_map": sigma_map}
+           "skew_scattering": skew_scattering, "sigma_map": sigma_map}
 assert tuple(FIGURES) == study.FIGURES, "spinflux.study.FIGURES names the figures drawn here"

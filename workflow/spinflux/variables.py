@@ -32,6 +32,8 @@ PARAMETERS = {
     "spacer_distance": ("1", "ħ/p0", "spacer distance d of remote (coulomb) impurities"),
     "screening_wavevector": ("1", "p0/ħ", "Thomas–Fermi screening wave vector"),
     "lambda_so": ("1", "λ p0²", "impurity spin-orbit coupling λ (U → U[1 + iλσ_z (p × p')_z])"),
+    "impurity_strength": ("1", "", "Born parameter ν U(0) of one impurity, ν = m/2πħ² "
+                                   "(beyond_born kernel)"),
     "disorder": (None, "", "disorder type"),
     "kernel": (None, "", "collision kernel"),
 }
