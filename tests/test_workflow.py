@@ -49,8 +49,8 @@ def test_default_config_builds_its_dag(tmp_path):
     run = snakemake(tmp_path, config, "-n")
     assert run.returncode == 0, run.stderr[-3000:]
     counts = job_counts(run.stdout)
-    assert counts["solve_chunk"] == 3 * 2 * 12  # disorder × kernel × alpha, all tau per job
-    assert counts["merge"] == 1 and counts["plot"] == 3
+    assert counts["solve_chunk"] == 3 * 3 * 13  # disorder × kernel × alpha, all tau per job
+    assert counts["merge"] == 1 and counts["plot"] == 4
 
 
 def test_end_to_end_dataset(tiny_study):
