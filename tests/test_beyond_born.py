@@ -194,8 +194,6 @@ def test_rashba_suppresses_the_skew_term_as_the_interplay_form_predicts():
     1/(1 + τ_s/τ_DP) of physics.md §4.7 where Δτ ≤ 0.2 (docs/beyond_born.md §5). Measured
     deviations 0.04 %, 0.15 %, 0.55 % at Δτ = 0.04, 0.1, 0.2 (the form neglects O(d², λ²)
     corrections; it fails for Δτ ≳ 0.4), hence 1 %; the suppression itself reaches 18 %."""
-    from spinflux.plots import interplay_factor
-
     lam, g, tau = 0.3, 0.1, 1.0
     alphas = (0.02, 0.05, 0.1)
     points = [PointParams(a, tau, "delta", "beyond_born", lambda_so=lam, impurity_strength=s * g)
@@ -204,6 +202,6 @@ def test_rashba_suppresses_the_skew_term_as_the_interplay_form_predicts():
     skew = (sigma[0::2] - sigma[1::2]) / 2
     extrinsic = analytic.skew_scattering_sigma_sH(
         PointParams(0.0, tau, "delta", "beyond_born", lambda_so=lam, impurity_strength=g))
-    form = interplay_factor(np.array([p.delta_tau for p in points[0::2]]), lam)
+    form = analytic.interplay_factor(np.array([p.delta_tau for p in points[0::2]]), lam)
     np.testing.assert_allclose(skew / extrinsic, form, rtol=1e-2)
     assert np.all(np.diff(skew) < 0) and skew[-1] / extrinsic < 0.9

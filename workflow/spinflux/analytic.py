@@ -173,3 +173,12 @@ def skew_scattering_sigma_sH(point: PointParams) -> float:
     edges = [max(P0 - width, 0.0), P0, P0 + width]
     return sum(quad(integrand, a, b, epsabs=0, epsrel=1e-12, limit=200)[0]
                for a, b in zip(edges[:-1], edges[1:]))
+
+
+def interplay_factor(delta_tau, lambda_so):
+    """1/(1 + τ_s/τ_DP) of physics.md §4.7 with 1/τ_DP = d²/[2τ(1 + d²)] and the Elliott–Yafet
+    rate 1/τ_s = lambda_so²/τ (docs/impurity_spin_orbit.md): the Rashba suppression of an
+    extrinsic spin current. Verified only for Δτ ≲ 0.2 (docs/beyond_born.md §5)."""
+    d2 = np.asarray(delta_tau) ** 2
+    with np.errstate(divide="ignore"):
+        return 1.0 / (1.0 + d2 / (2 * (1 + d2) * lambda_so**2))

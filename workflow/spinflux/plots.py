@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import study  # noqa: E402
+from . import analytic, study  # noqa: E402
 
 KERNEL_STYLE = {"relaxation": dict(color="tab:blue", marker="o"),
                 "born": dict(color="tab:red", marker="s"),
@@ -19,6 +19,14 @@ def _extra_fixed(ds):
     """Select the first value of every extra axis (figures are over alpha, tau)."""
     extra = [d for d in ds.sigma_sH.dims if d not in ("disorder", "kernel", "alpha", "tau")]
     return ds.isel({d: 0 for d in extra})
+
+
+def _missing_kernel_figure(kernel: str):
+    """A figure that says the study has no slice of the kernel it would show."""
+    fig, ax = plt.subplots(figsize=(4.5, 3.5))
+    ax.text(0.5, 0.5, f"no {kernel} kernel in this study", ha="center", va="center")
+    ax.set_axis_off()
+    return fig
 
 
 def sigma_vs_delta_tau(ds):
@@ -54,10 +62,7 @@ def born_cancellation(ds):
     """Intrinsic and acceleration parts of the Born σ_sH and their sum against Δτ."""
     ds = _extra_fixed(ds)
     if "born" not in ds.kernel.values:
-        fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        ax.text(0.5, 0.5, "no born kernel in this study", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
+        return _missing_kernel_figure("born")
     sub = ds.sel(kernel="born")
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     for name, color, label in (("sigma_sH_intrinsic", "tab:purple", "intrinsic (Berry)"),
@@ -119,15 +124,6 @@ def sigma_map(ds):
     return fig
 
 
-def interplay_factor(delta_tau, lambda_so):
-    """1/(1 + τ_s/τ_DP) of physics.md §4.7 with 1/τ_DP = d²/[2τ(1 + d²)] and the Elliott–Yafet
-    rate 1/τ_s = lambda_so²/τ (docs/impurity_spin_orbit.md): the Rashba suppression of an
-    extrinsic spin current."""
-    d2 = np.asarray(delta_tau) ** 2
-    with np.errstate(divide="ignore"):
-        return 1.0 / (1.0 + d2 / (2 * (1 + d2) * lambda_so**2))
-
-
 def _fitted_slope(tau, value):
     """Exponent of |value| ∝ τ^s by least squares in log-log."""
     return float(np.polyfit(np.log(tau), np.log(np.abs(value)), 1)[0])
@@ -143,10 +139,7 @@ def skew_scattering(ds):
     """
     ds = _extra_fixed(ds)
     if "beyond_born" not in ds.kernel.values:
-        fig, ax = plt.subplots(figsize=(4.5, 3.5))
-        ax.text(0.5, 0.5, "no beyond_born kernel in this study", ha="center", va="center")
-        ax.set_axis_off()
-        return fig
+        return _missing_kernel_figure("beyond_born")
     ds = ds.sortby(["alpha", "tau"])
     disorders = list(ds.disorder.values)
     fig, axes = plt.subplots(1, len(disorders), figsize=(4.4 * len(disorders), 3.8),
@@ -167,7 +160,7 @@ def skew_scattering(ds):
                 continue
             color = colors[ci]
             ci += 1
-            free = interplay_factor(dt, lam) > 1 / 1.1 if lam else np.zeros_like(dt, bool)
+            free = analytic.interplay_factor(dt, lam) > 1 / 1.1 if lam else np.zeros_like(dt, bool)
             label = f"α = {alpha:.3g}"
             if free.sum() >= 3 and np.all(y[free] != 0):
                 label += f": slope {_fitted_slope(tau[free], y[free]):.3f}"
