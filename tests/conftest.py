@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from spinflux.params import PointParams
+from spinflux.parameters import PointParams
 
 
 def at_delta_tau(delta_tau, **kw):

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import at_delta_tau
 from spinflux import analytic
-from spinflux.params import PointParams
+from spinflux.parameters import PointParams
 from spinflux.solver import OBSERVABLES, solve_batch, solve_point
 
 KERNEL_DISORDER = [(k, d) for k in ("relaxation", "born") for d in ("delta", "smooth", "coulomb")]

@@ -12,12 +12,15 @@ import pytest
 from scipy.integrate import quad
 
 from spinflux import analytic
-from spinflux.beyond_born import second_order_amplitude
-from spinflux.collision import SIGMA, FullAngularCollision, projector
+from spinflux.bands import projector
 from spinflux.disorder import amplitude_shape
+from spinflux.drives import fermi
 from spinflux.grid import BANDS
-from spinflux.params import P0, ParameterError, PointParams
-from spinflux.solver import fermi, solve_batch
+from spinflux.kernels.beyond_born import second_order_amplitude
+from spinflux.parameters import P0, ParameterError, PointParams
+from spinflux.reference import FullAngularCollision
+from spinflux.solver import solve_batch
+from spinflux.spinor import SIGMA
 from test_collision_operator import random_hermitian, reduced_vs_reference, small_case
 
 

@@ -8,11 +8,14 @@ ladder-aligned grid) so that the reference stays cheap.
 import numpy as np
 import pytest
 
-import spinflux.solver as solver
-from spinflux.collision import SIGMA, FullAngularCollision, harmonic_basis, projector
+import spinflux.kernels.born as born_kernel
+from spinflux.bands import projector
+from spinflux.drives import fermi
+from spinflux.equation import collision_operator
 from spinflux.grid import BANDS, GridSettings, build_grid
-from spinflux.params import PointParams
-from spinflux.solver import collision_operator, fermi
+from spinflux.parameters import PointParams
+from spinflux.reference import FullAngularCollision
+from spinflux.spinor import SIGMA, harmonic_basis
 
 COARSE = GridSettings(spacing_factor=4.0, rungs_above_fermi=2, min_residues=4)
 DISORDERS = ["delta", "smooth", "coulomb"]
@@ -77,15 +80,15 @@ def test_spin_conservation_check_detects_a_perturbed_gain_term(monkeypatch):
     """Negative control: a 0.1 % error in one interband gain tensor must be visible."""
     point = PointParams(alpha=0.2, tau=3.0, temperature=0.02)
     grid = build_grid(point)
-    G, L = solver.reduced_tensors()
+    G, L = born_kernel.reduced_tensors()
     G_bad = G.copy()
     G_bad[0, 1] *= 1.001
-    monkeypatch.setattr(solver, "reduced_tensors", lambda *args, **kwargs: (G_bad, L))
-    solver._stacked_tensors.cache_clear()
+    monkeypatch.setattr(born_kernel, "reduced_tensors", lambda *args, **kwargs: (G_bad, L))
+    born_kernel._stacked_tensors.cache_clear()
     try:
         St, pos = collision_operator(point, grid)
     finally:
-        solver._stacked_tensors.cache_clear()
+        born_kernel._stacked_tensors.cache_clear()
     f = np.random.default_rng(3).normal(size=(grid.size, 4))
     total, scale = reduced_sigma_y_total(St, pos, grid, f)
     assert abs(total) > 1e-7 * scale

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from spinflux.grid import BANDS, GridSettings, build_grid
-from spinflux.params import PointParams
+from spinflux.parameters import PointParams
 
 
 @pytest.mark.parametrize("temperature", [0.3, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8])

@@ -10,10 +10,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from spinflux.collision import SIGMA, FullAngularCollision, projector
+from spinflux.bands import projector
+from spinflux.drives import fermi
 from spinflux.grid import BANDS
-from spinflux.params import ParameterError, PointParams
-from spinflux.solver import fermi, solve_batch
+from spinflux.parameters import ParameterError, PointParams
+from spinflux.reference import FullAngularCollision
+from spinflux.solver import solve_batch
+from spinflux.spinor import SIGMA
 from test_collision_operator import random_hermitian, reduced_vs_reference, small_case
 
 

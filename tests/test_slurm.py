@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 import yaml
 
-from spinflux.params import PointParams
+from spinflux.parameters import PointParams
 from spinflux.solver import solve_point
 
 REPO = Path(__file__).resolve().parents[1]

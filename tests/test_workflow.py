@@ -10,9 +10,10 @@ import pytest
 import xarray as xr
 import yaml
 
-from spinflux.params import PointParams
+from spinflux.parameters import PointParams
 from spinflux.solver import OBSERVABLES, solve_point
-from spinflux.study import StudyError, load_study, merge_chunks, write_atomic
+from spinflux.dataset import write_atomic
+from spinflux.study import StudyError, load_study, merge_chunks
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = {

@@ -5,7 +5,8 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import spinflux  # noqa: E402
-from spinflux.study import FIGURES, StudyError, validate_config  # noqa: E402
+from spinflux.plots import FIGURE_NAMES as FIGURES  # noqa: E402
+from spinflux.study import StudyError, validate_config  # noqa: E402
 
 
 def _validated_study(config):

@@ -3,7 +3,8 @@ import logging
 import sys
 
 sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
-from spinflux.study import merge_chunks, write_atomic  # noqa: E402
+from spinflux.dataset import write_atomic  # noqa: E402
+from spinflux.study import merge_chunks  # noqa: E402
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)  # noqa: F821
 merged = merge_chunks(list(snakemake.input), snakemake.params.config)  # noqa: F821

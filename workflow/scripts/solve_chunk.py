@@ -5,7 +5,8 @@ import time
 
 sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821  (the spinflux package)
 from spinflux.grid import GridSettings  # noqa: E402
-from spinflux.study import solve_chunk, write_atomic  # noqa: E402
+from spinflux.dataset import write_atomic  # noqa: E402
+from spinflux.study import solve_chunk  # noqa: E402
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)  # noqa: F821
 spec = snakemake.params.spec  # noqa: F821

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.special import expit
 
-from .params import P0, PointParams
+from .parameters import P0, PointParams
 from . import disorder as dis
 
 

@@ -4,45 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import xarray as xr
 
-from . import __version__
+from . import dataset
 from .grid import GridSettings
-from .params import PointParams, field_names
-from .solver import OBSERVABLES, solve_batch
-from .variables import DIAGNOSTICS, attributes, error_name
+from .parameters import PointParams
+from .solver import solve_batch
 
 
 def solve_many(points: Iterable[PointParams], settings: GridSettings | None = None) -> xr.Dataset:
     """Solve a batch of points in one vectorised system; dimension ``point``.
 
     Every parameter is a coordinate along ``point``; every observable has an ``<name>_error``
-    companion from the refinement of the momentum grid.
+    companion from the refinement of the momentum grid (``spinflux.observables``).
     """
     points = list(points)
     settings = settings or GridSettings()
-    res = solve_batch(points, settings)
-    data = {}
-    for name in list(OBSERVABLES) + [error_name(n) for n in OBSERVABLES] + list(DIAGNOSTICS):
-        data[name] = xr.Variable("point", np.asarray(res[name]), attributes(name))
-    coords = {}
-    for name in field_names():
-        values = np.array([getattr(p, name) for p in points])
-        coords[name] = xr.Variable("point", values, attributes(name))
-    ds = xr.Dataset(data, coords=coords)
-    ds.attrs.update({
-        "title": "spinflux linear response of the Rashba 2DEG",
-        "spinflux_version": __version__,
-        "sign_convention": "eE > 0 along +x; the universal intrinsic value reads sigma_sH = -1",
-        "grid_settings": repr(settings),
-    })
-    return ds
+    return dataset.point_dataset(points, solve_batch(points, settings), settings)
 
 
-def solve(alpha: float, tau: float, disorder: str = "delta", kernel: str = "born",
-          temperature: float = 1e-3, settings: GridSettings | None = None, **shape) -> xr.Dataset:
-    """Solve one point (config units, see spinflux.params); 0-d variables."""
-    point = PointParams(alpha=alpha, tau=tau, disorder=disorder, kernel=kernel,
-                        temperature=temperature, **shape)
-    return solve_many([point], settings).isel(point=0)
+def solve(alpha: float, tau: float, settings: GridSettings | None = None, **parameters) -> xr.Dataset:
+    """Solve one point (config units, ``spinflux.parameters.TABLE``); 0-d variables.
+
+    Raises ``ParameterError`` (one line naming the parameter) for a value outside its range.
+    """
+    return solve_many([PointParams(alpha=alpha, tau=tau, **parameters)], settings).isel(point=0)

@@ -11,9 +11,9 @@ import math
 import sys
 
 from . import __version__
-from .params import DISORDERS, KERNELS, ParameterError, PointParams, field_names
-from .solver import OBSERVABLES, solve_batch, solve_point
-from .variables import DIAGNOSTICS, attributes
+from .observables import OBSERVABLES, attributes
+from .parameters import TABLE, ParameterError, PointParams, field_names
+from .solver import solve_batch, solve_point
 
 JSON_KEYS = list(OBSERVABLES) + ["delta_tau", "error_estimate", "collision_torque",
                                  "relative_residual", "grid_points", "grid_spacing",
@@ -29,28 +29,21 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see '{self.prog} --help')")
 
 
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def _point_from_args(args) -> PointParams:
-    return PointParams(alpha=args.alpha, tau=args.tau, disorder=args.disorder, kernel=args.kernel,
-                       temperature=args.temperature, correlation_length=args.correlation_length,
-                       spacer_distance=args.spacer_distance,
-                       screening_wavevector=args.screening_wavevector,
-                       lambda_so=args.lambda_so, impurity_strength=args.impurity_strength)
+    return PointParams(**{row.name: getattr(args, row.name) for row in TABLE})
 
 
 def _add_physics_arguments(p):
-    p.add_argument("--disorder", default="delta", help=f"one of {', '.join(DISORDERS)}")
-    p.add_argument("--kernel", default="born", help=f"one of {', '.join(KERNELS)}")
-    p.add_argument("--temperature", type=float, default=1e-3, help="k_B T/E_F (default 1e-3)")
-    p.add_argument("--correlation-length", type=float, default=1.0,
-                   help="R p0/ħ of smooth disorder (default 1)")
-    p.add_argument("--spacer-distance", type=float, default=1.0,
-                   help="d p0/ħ of coulomb disorder (default 1)")
-    p.add_argument("--screening-wavevector", type=float, default=1.0,
-                   help="q_TF ħ/p0 of coulomb disorder (default 1)")
-    p.add_argument("--lambda-so", type=float, default=0.0,
-                   help="impurity spin-orbit λ p0² (born, beyond_born kernels; default 0)")
-    p.add_argument("--impurity-strength", type=float, default=0.1,
-                   help="signed Born parameter ν U(0) of one impurity (beyond_born; default 0.1)")
+    """One option per row of ``parameters.TABLE``, with its default and what is allowed."""
+    for row in TABLE:
+        default = "" if row.required else f"; default {row.default}"
+        p.add_argument(_option(row.name), type=str if row.is_choice else float,
+                       required=row.required, default=None if row.required else row.default,
+                       help=f"{row.help} ({row.allowed()}{default})")
 
 
 def _format_table(point: PointParams, res: dict) -> str:
@@ -110,8 +103,6 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"spinflux {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     s = sub.add_parser("solve", help="solve one parameter point")
-    s.add_argument("--alpha", type=float, required=True, help="m α/p0 (either sign)")
-    s.add_argument("--tau", type=float, required=True, help="E_F τ/ħ (> 0)")
     _add_physics_arguments(s)
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=cmd_solve)

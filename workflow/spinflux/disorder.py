@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import i0e, i1e, ive
 
-from .params import P0, PointParams
+from .parameters import P0, PointParams
 
 #: Gauss–Legendre order for the Coulomb moments on θ ∈ [0, π]; see docs/convergence.md.
 COULOMB_ANGULAR_POINTS = 48

@@ -23,9 +23,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .params import ParameterError, PointParams
-
-BANDS = (0.5, -0.5)  # helicity M of the two bands: spin along ±ê_φ
+from . import bands
+from .bands import BANDS
+from .parameters import ParameterError, PointParams
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,12 @@ class LadderGrid:
         return self.K * abs(self.alpha) if self.alpha else float(self.p[-1] + self.residue_weights[-1] / 2)
 
     def band_energy(self, M, p):
-        return 0.5 * p**2 + M * self.alpha * p
+        """ε_M(p) of the grid's α (bands.band_energy)."""
+        return bands.band_energy(M, p, self.alpha)
 
     def band_velocity(self, M, p):
-        return p + M * self.alpha
+        """v_M(p) of the grid's α (bands.band_velocity)."""
+        return bands.band_velocity(M, p, self.alpha)
 
     def chain_position(self) -> np.ndarray:
         """Position of every grid point along the joined ladders (a permutation of 0..N−1)."""
@@ -110,14 +112,8 @@ class LadderGrid:
         particles and spin exactly. A root inside the window that is not a grid point is a bug.
         """
         E = self.band_energy(M_out, self.p)
-        disc = (M_in * self.alpha) ** 2 + 2 * E
-        sq = np.sqrt(np.maximum(disc, 0.0))
         roots = []
-        for sign in (+1.0, -1.0):
-            pp = -M_in * self.alpha + sign * sq
-            ok = (disc >= 0) & (pp > 0)
-            if sign < 0:
-                ok &= sq > 0  # a double root is counted once
+        for pp, _, ok in bands.on_shell_roots(M_in, self.alpha, E):
             j = np.nonzero(ok)[0]
             jp = self._ladder_partner(j, pp[j])
             inside = pp[j] < self.p_max
@@ -128,6 +124,16 @@ class LadderGrid:
                 raise RuntimeError("grid not ladder-aligned: a δ-function root is off the grid")
             roots.append((j[found], jp[found]))
         return roots
+
+    def branches(self):
+        """Every transition of the collision integral, as (b, j, j', M, M') per root branch:
+        p_j in band M ← p_j' in band M', b = 2(2 i_M + i_M') + root index (``partners``)."""
+        out = []
+        for iM, M in enumerate(BANDS):
+            for iMp, Mp in enumerate(BANDS):
+                for r, (j, jp) in enumerate(self.partners(M, Mp)):
+                    out.append((2 * (2 * iM + iMp) + r, j, jp, M, Mp))
+        return out
 
     def _ladder_partner(self, j, pp):
         """Candidate index of momentum pp reached from p_j: same point, one rung up or down,

@@ -9,28 +9,19 @@ whose inputs changed.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from . import __version__
+from . import dataset
 from .grid import GridSettings
-from .params import ParameterError, PointParams
-from .solver import OBSERVABLES, solve_batch
-from .variables import DIAGNOSTICS, attributes, error_name
+from .observables import OBSERVABLES
+from .parameters import DEFAULTS, FIXED, ParameterError, PointParams
+from .solver import solve_batch
 
-FIXED = ("temperature", "correlation_length", "spacer_distance", "screening_wavevector",
-         "lambda_so", "impurity_strength")
-DEFAULT_FIXED = {"temperature": 1e-3, "correlation_length": 1.0, "spacer_distance": 1.0,
-                 "screening_wavevector": 1.0, "lambda_so": 0.0, "impurity_strength": 0.1}
+DEFAULT_FIXED = {name: DEFAULTS[name] for name in FIXED}
 CORE_AXES = ("disorder", "kernel", "alpha", "tau")
-#: figures of a study (drawn by spinflux.plots; named here so that parsing the workflow does
-#: not import matplotlib)
-FIGURES = ("sigma_vs_delta_tau", "born_cancellation", "skew_scattering", "sigma_map")
 
 
 class StudyError(ValueError):
@@ -165,55 +156,19 @@ def validate_config(config: dict, schema_path: str) -> Study:
 
 
 def config_hash(config: dict) -> str:
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return hashlib.sha256(dataset.config_json(config).encode()).hexdigest()[:16]
 
 
-def solve_chunk(spec: dict, settings: GridSettings, extra_axes: list[str] | None = None) -> xr.Dataset:
+def chunk_from_spec(spec: dict) -> Chunk:
+    return Chunk(spec["disorder"], spec["kernel"], float(spec["alpha"]),
+                 tuple(tuple(e) for e in spec["extra"]), tuple(spec["taus"]),
+                 tuple(sorted(spec["fixed"].items())))
+
+
+def solve_chunk(spec: dict, settings: GridSettings) -> xr.Dataset:
     """Solve one chunk; dims (disorder, kernel, alpha, [extra…], tau), length 1 except tau."""
-    extra = [tuple(e) for e in spec["extra"]]
-    chunk = Chunk(spec["disorder"], spec["kernel"], float(spec["alpha"]), tuple(extra),
-                  tuple(spec["taus"]), tuple(sorted(spec["fixed"].items())))
-    points = chunk.points()
-    res = solve_batch(points, settings)
-    dims = ("disorder", "kernel", "alpha") + tuple(n for n, _ in extra) + ("tau",)
-    shape = (1,) * (len(dims) - 1) + (len(points),)
-    data = {}
-    for name in list(OBSERVABLES) + [error_name(n) for n in OBSERVABLES] + list(DIAGNOSTICS):
-        if name == "delta_tau":
-            continue
-        data[name] = (dims, np.asarray(res[name]).reshape(shape), attributes(name))
-    coords = {"disorder": ("disorder", [chunk.disorder], attributes("disorder")),
-              "kernel": ("kernel", [chunk.kernel], attributes("kernel")),
-              "alpha": ("alpha", [chunk.alpha], attributes("alpha")),
-              "tau": ("tau", np.array(chunk.taus), attributes("tau"))}
-    for n, v in extra:
-        coords[n] = (n, [v], attributes(n))
-    ds = xr.Dataset(data, coords=coords)
-    dt = np.asarray(res["delta_tau"]).reshape(shape)
-    ds = ds.assign_coords(delta_tau=(dims, dt, attributes("delta_tau")))
-    for name, value in chunk.fixed:
-        if name not in dict(extra):
-            ds[f"fixed_{name}"] = (("disorder", "kernel", "alpha") + tuple(n for n, _ in extra),
-                                   np.full(shape[:-1], value),
-                                   {**attributes(name), "long_name": attributes(name)["long_name"]
-                                    + " (fixed for this slice)"})
-    return ds
-
-
-def write_atomic(ds: xr.Dataset, path: str):
-    """Write NetCDF to a temporary file in the target directory, then rename: a killed job
-    leaves no truncated file under the final name."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".nc")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    chunk = chunk_from_spec(spec)
+    return dataset.chunk_dataset(chunk, solve_batch(chunk.points(), settings))
 
 
 def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
@@ -232,13 +187,10 @@ def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
     missing = [name for name, values in present.items() if bool(values.isnull().any())]
     if missing:
         raise StudyError(f"merged dataset has missing values in {missing}: a chunk is missing")
+    merged.attrs.update(dataset.global_attributes(f"spinflux study {config.get('study', 'default')!r}"))
     merged.attrs.update({
-        "title": f"spinflux study {config.get('study', 'default')!r}",
-        "spinflux_version": __version__,
-        "config_json": json.dumps(config, sort_keys=True, default=str),
+        "config_json": dataset.config_json(config),
         "config_hash": config_hash(config),
         "created": np.datetime_as_string(np.datetime64("now"), unit="s") + "Z",
-        "sign_convention": "eE > 0 along +x; the universal intrinsic value reads sigma_sH = -1",
-        "Conventions": "CF-1.10",
     })
     return merged

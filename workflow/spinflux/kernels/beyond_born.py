@@ -1,4 +1,4 @@
-"""Third-order (skew, Mott) part of the ``beyond_born`` collision integral (physics.md §3).
+"""Kernel ``beyond_born``: Born plus the third-order (skew, Mott) term (docs/model.md §3).
 
 The on-shell T-matrix of one impurity to second order keeps the anti-Hermitian part of G0⁺:
 
@@ -32,11 +32,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import disorder as dis
-from .collision import (SIGMA, dagger, extract_components, gain_loss, harmonic_basis,
-                        impurity_spin_orbit_matrix, projector)
-from .grid import BANDS, LadderGrid
-from .params import P0, PointParams
+from .. import disorder as dis
+from ..bands import BANDS, on_shell_roots, projector
+from ..collision import blocks_from_samples, gain_loss
+from ..grid import LadderGrid
+from ..parameters import PointParams
+from ..spinor import SIGMA, dagger, harmonic_basis, impurity_spin_orbit_matrix
+from . import born
+
+NAME = "beyond_born"
 
 #: uniform angles for φ' and φ'' per disorder type. For δ disorder every integrand is a
 #: trigonometric polynomial of degree ≤ 6, integrated exactly by 8 points (EXACT_DELTA_POINTS,
@@ -71,19 +75,11 @@ def born_amplitude_zero(point: PointParams) -> float:
 
 def on_shell_states(alpha: float, E):
     """Intermediate states of energy E: yields (M, p_r, J_r) for every band and root, with
-    p_r and J_r arrays over E (J_r = 0 where that root does not exist)."""
-    E = np.asarray(E, dtype=float)
+    p_r and J_r arrays over E (J_r = 0 where that root does not exist; bands.on_shell_roots)."""
     for M in BANDS:
-        disc = (M * alpha) ** 2 + 2 * E
-        sq = np.sqrt(np.maximum(disc, 0.0))
-        for sign in (1.0, -1.0):
-            pr = -M * alpha + sign * sq
-            ok = (disc > 0) & (pr > 0)
-            if not ok.any():
-                continue
-            pr = np.where(ok, pr, 1.0)
-            J = np.where(ok, pr / np.abs(pr + M * alpha), 0.0)
-            yield M, pr, J
+        for pr, J, ok in on_shell_roots(M, alpha, E):
+            if ok.any():
+                yield M, pr, J
 
 
 def _momentum_transfer(p1, phi1, p2, phi2):
@@ -96,7 +92,7 @@ def _momentum_transfer(p1, phi1, p2, phi2):
 def scattering_matrix(point: PointParams, p_out, phi_out, p_in, phi_in):
     """U_pp'/U(0) = u(q) S(λ (p × p')_z) for p_out at phi_out (A,) ← p_in at phi_in (B,):
     shape (t, A, B, 2, 2)."""
-    lam = point.lambda_so / P0**2
+    lam = point.lambda_code
     phi_out, phi_in = np.atleast_1d(phi_out)[None], np.atleast_1d(phi_in)[None]
     u = dis.amplitude_shape(point, _momentum_transfer(p_out, phi_out, p_in, phi_in))
     cross = (lam * p_out * p_in)[:, None, None] * np.sin(phi_in[:, None, :] - phi_out[:, :, None])
@@ -117,7 +113,7 @@ def second_order_amplitude(point: PointParams, E, p_out, phi_out, p_in, phi_in,
     phi_mid = 2 * np.pi * np.arange(n_mid) / n_mid
     t, A, B = p_out.size, phi_out.size, phi_in.size
     t2 = np.zeros((t, A, B, 2, 2), dtype=complex)
-    lam = point.lambda_so / P0**2
+    lam = point.lambda_code
     for M, pr, J in on_shell_states(point.alpha_code, E):
         # left factor U_{p p_r} P^M(φ''): (t, A, n_mid, 2, 2)
         left = scattering_matrix(point, p_out, phi_out, pr, phi_mid) @ projector(M, phi_mid)
@@ -165,8 +161,8 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         t2 = second_order_amplitude(point, E, p, phi_out, pp, phi_in, n)[:, :, :, None]
         gain, loss = third_order_cross(U1, t2, P_out, P_in, f_in, f_out)
         gain, loss = gain.mean(axis=2), loss.mean(axis=2)  # (t, A, 4, 2, 2)
-        G3[s:s + CHUNK] = np.swapaxes(extract_components(gain[:, 0], gain[:, 1]), -1, -2)
-        L3[s:s + CHUNK] = np.swapaxes(extract_components(loss[:, 0], loss[:, 1]), -1, -2)
+        G3[s:s + CHUNK] = blocks_from_samples(gain[:, 0], gain[:, 1])
+        L3[s:s + CHUNK] = blocks_from_samples(loss[:, 0], loss[:, 1])
     return G3, L3
 
 
@@ -192,3 +188,36 @@ def branch_blocks(point: PointParams, grid: LadderGrid, branches):
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return blocks
+
+
+def assemble(point, grid, ops, pos, branches):
+    """Born blocks (``born.assemble``) plus the third-order (skew) blocks: per transition
+    ½ J W(0) U(0) (G3 f(p') − L3 f(p)) (``third_order_blocks``)."""
+    born.assemble(point, grid, ops, pos, branches)
+    if point.impurity_strength == 0:
+        return
+    scale = dis.forward_correlator(point) * born_amplitude_zero(point)
+    for (b, j, jp, M, Mp), (G3, L3) in zip(branches, branch_blocks(point, grid, branches)):
+        half_jac = 0.5 * grid.p[jp] / np.abs(grid.band_velocity(Mp, grid.p[jp]))
+        coeff = (scale * half_jac)[:, None, None]
+        ops.blocks[pos[jp] - pos[j] + 1, pos[j]] += coeff * G3
+        ops.diag[pos[j]] -= coeff * L3
+
+
+def conserves_spin(point) -> bool:
+    """The amplitude of scalar impurities is spin-independent at α = 0 (T2 ∝ Σ_M P^M = 1);
+    at α ≠ 0 and for momentum-dependent U(q) it is not (docs/beyond_born.md §4)."""
+    return point.lambda_so == 0 and point.alpha == 0
+
+
+def reference_gain_loss(point, grid, M, p, pp, phi, P_out, P_in, f_in, f_out):
+    """Born gain and loss plus N U(0)³ cross(U1, t2) with T2 on the full (φ, φ') grid; N U(0)²
+    is W(0) and U (= sqrt W(q)) carries sqrt(W(0)), so U1 = T_pp'/sqrt(W(0))."""
+    T_in, T_out = born.amplitude(point, p, phi, pp, phi)
+    gain, loss = gain_loss(T_in, T_out, P_out, P_in, f_in, f_out)
+    W0 = dis.forward_correlator(point)
+    U0 = born_amplitude_zero(point)
+    E = 0.5 * p**2 + M * point.alpha_code * p
+    t2 = second_order_amplitude(point, E, p, phi, pp, phi, angular_points(point, grid))
+    gain3, loss3 = third_order_cross(T_in / np.sqrt(W0), t2, P_out, P_in, f_in, f_out)
+    return gain + W0 * U0 * gain3, loss + W0 * U0 * loss3

@@ -1,0 +1,71 @@
+"""Block-tridiagonal algebra with 4×4 blocks and its banded LAPACK solve.
+
+Ordering the unknowns along the joined ladders of ``spinflux.grid`` ("chains") makes the
+kinetic equation block tridiagonal with 4×4 blocks, i.e. banded with 7 sub- and
+super-diagonals; one LAPACK ``gbsv`` call (scipy.linalg.solve_banded) solves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import solve_banded
+
+BAND_WIDTH = 7  # block tridiagonal with 4×4 blocks
+
+
+@dataclass
+class BlockTridiagonal:
+    """Blocks along the chain order, stored as one array ``blocks[d + 1, P]`` for the coupling
+    of chain position P to P + d: lower (d = −1), diag (d = 0), upper (d = +1)."""
+
+    blocks: np.ndarray  # (3, n, 4, 4)
+
+    @classmethod
+    def zeros(cls, n):
+        return cls(np.zeros((3, n, 4, 4)))
+
+    @property
+    def lower(self):
+        return self.blocks[0]
+
+    @property
+    def diag(self):
+        return self.blocks[1]
+
+    @property
+    def upper(self):
+        return self.blocks[2]
+
+    def copy(self):
+        return BlockTridiagonal(self.blocks.copy())
+
+    def matvec(self, x):
+        """y = A x for x of shape (n, 4[, m])."""
+        column = x.ndim == 2
+        if column:
+            x = x[:, :, None]
+        y = self.diag @ x
+        y[:-1] += self.upper[:-1] @ x[1:]
+        y[1:] += self.lower[1:] @ x[:-1]
+        return y[:, :, 0] if column else y
+
+    def banded(self):
+        """LAPACK band storage ab[u + r − c, c] = A[r, c] with u = l = 7."""
+        n = self.diag.shape[0]
+        ab = np.zeros((2 * BAND_WIDTH + 1, 4 * n))
+        for d, blocks in ((0, self.diag), (1, self.upper), (-1, self.lower)):
+            first, last = max(0, -d), n - max(0, d)  # block rows P with a partner P + d
+            for b in range(4):
+                row = BAND_WIDTH - b - 4 * d
+                ab[row:row + 4, 4 * (first + d) + b:4 * (last + d):4] = blocks[first:last, :, b].T
+        return ab
+
+    def solve(self, rhs):
+        """x with A x = rhs for rhs of shape (n, 4, m); raises numpy.linalg.LinAlgError if
+        A is singular."""
+        n, _, m = rhs.shape
+        x = solve_banded((BAND_WIDTH, BAND_WIDTH), self.banded(), rhs.reshape(-1, m),
+                         overwrite_ab=True, check_finite=False)
+        return x.reshape(n, 4, m)

@@ -1,0 +1,88 @@
+"""xarray Datasets of results, built one way for the API and the workflow, and written atomically.
+
+Every variable carries CF ``units`` and a ``long_name`` (``observables.attributes``,
+``parameters.attributes``); each observable has an ``<name>_error`` companion.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import numpy as np
+import xarray as xr
+
+from . import __version__, parameters
+from .observables import DIAGNOSTICS, OBSERVABLES, attributes, error_name
+
+SIGN_CONVENTION = "eE > 0 along +x; the universal intrinsic value reads sigma_sH = -1"
+#: stored per point: every observable, its error, and the diagnostics (delta_tau is a coordinate)
+STORED = list(OBSERVABLES) + [error_name(n) for n in OBSERVABLES] + list(DIAGNOSTICS)
+
+
+def global_attributes(title: str) -> dict:
+    return {"title": title, "spinflux_version": __version__, "sign_convention": SIGN_CONVENTION,
+            "Conventions": "CF-1.10"}
+
+
+def data_variables(res: dict, dims: tuple, shape: tuple, skip=()) -> dict:
+    """The stored variables of ``res`` (1-D arrays over points) reshaped to ``shape``."""
+    return {name: (dims, np.asarray(res[name]).reshape(shape), attributes(name))
+            for name in STORED if name not in skip}
+
+
+def point_dataset(points, res: dict, settings) -> xr.Dataset:
+    """Dataset with dimension ``point``; every parameter is a coordinate along it."""
+    data = data_variables(res, ("point",), (len(points),))
+    coords = {name: xr.Variable("point", np.array([getattr(p, name) for p in points]),
+                                parameters.attributes(name))
+              for name in parameters.field_names()}
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(global_attributes("spinflux linear response of the Rashba 2DEG"))
+    ds.attrs["grid_settings"] = repr(settings)
+    return ds
+
+
+def chunk_dataset(chunk, res: dict) -> xr.Dataset:
+    """Dataset of one study chunk: dims (disorder, kernel, alpha, [extra…], tau), length 1 except
+    tau; the fixed parameters of the slice as ``fixed_<name>`` variables."""
+    extra = list(chunk.extra)
+    dims = ("disorder", "kernel", "alpha") + tuple(n for n, _ in extra) + ("tau",)
+    shape = (1,) * (len(dims) - 1) + (len(chunk.taus),)
+    data = data_variables(res, dims, shape, skip=("delta_tau",))
+    coords = {"disorder": ("disorder", [chunk.disorder], parameters.attributes("disorder")),
+              "kernel": ("kernel", [chunk.kernel], parameters.attributes("kernel")),
+              "alpha": ("alpha", [chunk.alpha], parameters.attributes("alpha")),
+              "tau": ("tau", np.array(chunk.taus), parameters.attributes("tau"))}
+    for n, v in extra:
+        coords[n] = (n, [v], parameters.attributes(n))
+    ds = xr.Dataset(data, coords=coords)
+    dt = np.asarray(res["delta_tau"]).reshape(shape)
+    ds = ds.assign_coords(delta_tau=(dims, dt, attributes("delta_tau")))
+    for name, value in chunk.fixed:
+        if name not in dict(extra):
+            attrs = parameters.attributes(name)
+            attrs["long_name"] = attrs["long_name"] + " (fixed for this slice)"
+            ds[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], value), attrs)
+    return ds
+
+
+def write_atomic(ds: xr.Dataset, path: str):
+    """Write NetCDF to a temporary file in the target directory, then rename: a killed job
+    leaves no truncated file under the final name."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".nc")
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def config_json(config: dict) -> str:
+    return json.dumps(config, sort_keys=True, default=str)

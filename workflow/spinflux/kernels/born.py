@@ -1,0 +1,164 @@
+"""Kernel ``born``: the collision integral with the first-order amplitude (docs/model.md §3).
+
+    T_pp' = U(p − p') [1 + iλσ_z (p × p')_z],      T_p'p = T_pp'†,
+
+the scalar Born amplitude of A. Khaetskii, PRL 96, 056602 (2006), Eqs. 6–7, with the impurity
+spin-orbit term λσ·(∇V × p) of the impurity (Engel, Halperin & Rashba, PRL 95, 166605 (2005);
+λ = ``lambda_so``/p0² in code units). In the general form of ``spinflux.collision`` the
+harmonic reduction needs only the angular moments W_k (``disorder.angular_moments``) of
+W(q) = N|U(q)|²: the integrand is W times a trigonometric polynomial of degree ≤ 2 in φ' (≤ 4 with
+the λ terms), so
+
+    St{f}_p = Σ_roots ½ J Σ_ℓ,k x^ℓ W_k(p, p') (G[M,M',ℓ,k] · f(p') − L[M,M',ℓ,k] · f(p)),
+
+x = λ p p'. The 4×4 tensors G, L are computed numerically from the general form by
+``reduced_tensors`` (docs/derivation.md §3), not typed in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .. import disorder as dis
+from ..bands import BANDS, projector
+from ..collision import blocks_from_samples, gain_loss
+from ..spinor import harmonic_basis, impurity_spin_orbit_matrix
+
+NAME = "born"
+KMAX = 2  # highest angular moment of W entering the scalar-T kernel
+#: powers ℓ of x = λ p p' that the gain and loss terms contain (T is linear in x)
+SO_POWERS = 3
+#: highest moment of W with the impurity spin-orbit term: sin² (φ' − φ) raises the degree by 2
+KMAX_SO = KMAX + 2
+
+
+@lru_cache(maxsize=None)
+def reduced_tensors(kmax: int = KMAX, n_quad: int = 16, spin_orbit: bool = False):
+    """Coefficient tensors of the reduced Born collision integral.
+
+    Returns (G, L) of shape (2, 2, P, kmax+1, 4, 4) indexed [M, M', ℓ, k, out, in] (P = 1, or
+    SO_POWERS with ``spin_orbit``) such that for a root p' of band M' at the energy of band M at p
+
+        St{f}_p ⊃ ½ J Σ_ℓ,k x^ℓ W_k(p, p') (G[M,M',ℓ,k] · f(p') − L[M,M',ℓ,k] · f(p)),
+
+    with x = λ p p' the impurity spin-orbit coupling (T = U[1 + i x sin(φ' − φ) σ_z] for
+    p' → p, its adjoint for p → p'). Computed by evaluating ``collision.gain_loss`` on
+    ``n_quad`` uniform angles φ', exact for the trigonometric polynomials of degree < n_quad that
+    occur; the polynomial in x (degree 2) is recovered exactly from x = 0, ±1. The moment weights
+    are w_0 = 1, w_k = 2 cos kθ (W(θ) = W_0 + 2 Σ_k W_k cos kθ).
+    """
+    phi_in = 2 * np.pi * np.arange(n_quad) / n_quad
+    xs = (0.0, 1.0, -1.0) if spin_orbit else (0.0,)
+    raw = np.zeros((2, 2, len(xs), 2, kmax + 1, 4, 4))  # [M, M', x, gain/loss, k, out, in]
+    for iM, M in enumerate(BANDS):
+        for iMp, Mp in enumerate(BANDS):
+            for ix, x in enumerate(xs):
+                X = {}
+                for label, phi_out in (("0", 0.0), ("pi2", np.pi / 2)):
+                    theta = phi_out - phi_in
+                    w = np.array([np.ones_like(theta)]
+                                 + [2 * np.cos(k * theta) for k in range(1, kmax + 1)])
+                    T_in = impurity_spin_orbit_matrix(x, np.sin(-theta))[:, None]
+                    T_out = impurity_spin_orbit_matrix(-x, np.sin(-theta))[:, None]
+                    P_out = projector(M, phi_out)
+                    P_in = projector(Mp, phi_in)[:, None]  # (q, 1, 2, 2) against the 4 inputs
+                    f_in = harmonic_basis(phi_in)  # (q, 4, 2, 2)
+                    f_out = harmonic_basis(phi_out)[None]  # (1, 4, 2, 2)
+                    gain, loss = gain_loss(T_in, T_out, P_out, P_in, f_in, f_out)
+                    X[label] = (np.einsum("kq,qcab->kcab", w, gain) / n_quad,
+                                np.einsum("kq,qcab->kcab", w, loss) / n_quad)
+                for t in (0, 1):
+                    raw[iM, iMp, ix, t] = blocks_from_samples(X["0"][t], X["pi2"][t])
+    if spin_orbit:  # f(x) = c0 + c1 x + c2 x²  from f(0), f(1), f(−1)
+        f0, fp, fm = raw[:, :, 0], raw[:, :, 1], raw[:, :, 2]
+        coeffs = np.stack([f0, 0.5 * (fp - fm), 0.5 * (fp + fm) - f0], axis=2)
+    else:
+        coeffs = raw
+    return coeffs[:, :, :, 0], coeffs[:, :, :, 1]
+
+
+@lru_cache(maxsize=None)
+def _stacked_tensors(spin_orbit: bool = False):
+    """G and L of ``reduced_tensors`` stacked per branch b = 2(2 iM + iM') + root sign, as
+    (branches·powers·(kmax+1), 16) matrices for ``assemble``."""
+    kmax = KMAX_SO if spin_orbit else KMAX
+    G, L = reduced_tensors(kmax, spin_orbit=spin_orbit)
+    per_pair = G.shape[2] * (kmax + 1)
+    stack = lambda T: np.repeat(T.reshape(4, per_pair, 16), 2, axis=0).reshape(-1, 16)
+    return stack(G), stack(L)
+
+
+def assemble(point, grid, ops, pos, branches):
+    """Add the reduced Born collision operator of one point into ``ops`` at chain positions ``pos``.
+
+    ``branches`` are the transitions of ``grid.branches()``. Each root branch b (band pair and
+    root sign) contributes ½J x^ℓ W_k(p, p') G_b,ℓ,k to the block (p, p') and −½J x^ℓ W_k L_b,ℓ,k
+    to (p, p), x = λ p p' the impurity spin-orbit coupling (ℓ = 0 only without it). The scalar
+    coefficients are first collected per (chain offset, row, branch, ℓ, k) and turned into 4×4
+    blocks by three matrix products.
+    """
+    spin_orbit = point.lambda_so != 0
+    kmax, powers = (KMAX_SO, SO_POWERS) if spin_orbit else (KMAX, 1)
+    gain_tensors, loss_tensors = _stacked_tensors(spin_orbit)
+    # W_k(p, p') is symmetric: evaluate it once per unordered pair of grid points
+    lo = np.concatenate([np.minimum(j, jp) for _, j, jp, _, _ in branches])
+    hi = np.concatenate([np.maximum(j, jp) for _, j, jp, _, _ in branches])
+    keys, inverse = np.unique(lo * grid.size + hi, return_inverse=True)
+    moments = dis.angular_moments(point.disorder, grid.p[keys // grid.size],
+                                  grid.p[keys % grid.size], kmax, dis.strength(point),
+                                  **dis.shape_parameters(point))
+    n_branch = len(BANDS) ** 2 * 2
+    # coefficients are collected in chain order (pos − start is a permutation of the point's
+    # range), so the 4×4 blocks land in a contiguous slice without a scatter
+    start_pos = int(pos.min())
+    local = pos - start_pos
+    gain_coeff = np.zeros((3, grid.size, n_branch, powers, kmax + 1))
+    loss_coeff = np.zeros((grid.size, n_branch, powers, kmax + 1))
+    lam = point.lambda_code
+    start = 0
+    for b, j, jp, _, M_in in branches:
+        Wk = moments[:, inverse[start:start + j.size]]
+        start += j.size
+        half_jac_W = (0.5 * grid.p[jp] / np.abs(grid.band_velocity(M_in, grid.p[jp])) * Wk).T
+        x_powers = (lam * grid.p[j] * grid.p[jp])[:, None] ** np.arange(powers)
+        coeff = x_powers[:, :, None] * half_jac_W[:, None, :]  # (n, ℓ, k)
+        d = pos[jp] - pos[j]
+        if np.any(np.abs(d) > 1):
+            raise RuntimeError("coupling outside the ladder chain")
+        gain_coeff[d + 1, local[j], b] = coeff
+        loss_coeff[local[j], b] = coeff
+    flat = n_branch * powers * (kmax + 1)
+    chain = slice(start_pos, start_pos + grid.size)
+    for d in range(3):
+        ops.blocks[d, chain] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
+    ops.diag[chain] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
+
+
+def conserves_spin(point) -> bool:
+    """Scalar T with the exact band energies conserves every spin component; the impurity
+    spin-orbit term λ relaxes the in-plane spin (Elliott–Yafet)."""
+    return point.lambda_so == 0
+
+
+def amplitude(point, p_out, phi_out, p_in, phi_in):
+    """T_pp' = U(q)[1 + iλσ_z (p × p')_z] on a full angular grid, for the reference path.
+
+    p_out, p_in: (t,) momenta; phi_out (A,), phi_in (B,): returns (T_pp', T_p'p), each of shape
+    (t, A, B, 2, 2), with U = sqrt(W(q)) (``disorder.correlator``).
+    """
+    cos_dphi = np.cos(phi_out[:, None] - phi_in[None, :])
+    q = np.sqrt(np.maximum(p_out[:, None, None] ** 2 + p_in[:, None, None] ** 2
+                           - 2 * (p_out * p_in)[:, None, None] * cos_dphi, 0.0))
+    U = np.sqrt(dis.correlator(point, q))[..., None, None]
+    x = (point.lambda_code * p_out * p_in)[:, None, None]
+    sin_in = np.sin(phi_in[None, :] - phi_out[:, None])[None]  # sin(φ' − φ), (1, a, b)
+    return U * impurity_spin_orbit_matrix(x, sin_in), U * impurity_spin_orbit_matrix(-x, sin_in)
+
+
+def reference_gain_loss(point, grid, M, p, pp, phi, P_out, P_in, f_in, f_out):
+    """Gain and loss of the general form with the Born amplitude on a full angular grid
+    (``spinflux.reference``): shapes (t, A, B, 2, 2)."""
+    T_in, T_out = amplitude(point, p, phi, pp, phi)
+    return gain_loss(T_in, T_out, P_out, P_in, f_in, f_out)

@@ -1,0 +1,121 @@
+"""What spinflux reports, in one table, and how each quantity follows from the solution f1.
+
+``TABLE`` names every stored variable once with its CF ``units`` (UDUNITS, "1" for
+dimensionless), the unit the dimensionless number is measured in (``unit_label``) and its
+``long_name``; ``OBSERVABLES`` are the rows that carry a refinement error ``<name>_error``.
+
+From the harmonic components of f1 (∫d²p/(2π)² → Σ_j w_j p_j/(4π) after the φ integral, w_j the
+quadrature weight of the ladder residue of p_j; docs/derivation.md §4), with eE = 1:
+
+    σ_sH   = 8π q_yz = 2 Σ w p² s_z                       [e/8π]   q_yz = Tr∫(p_y/m) f1 σ_z/2
+    σ_xx   = (1/4π) Σ w p [2 p n + α (s_φ + s_p)]         [e²/ħ]   v_x = p_x + (α/2)σ_y
+    S_y    = (1/4π) Σ w p (s_φ + s_p) / (τ p0)            [eEτp0/ħ²]  (Edelstein)
+    torque = Tr∫σ_y St{f1} = (1/2π) Σ w p (X_φ + X_p),  X = St{f1}
+    σ_sH,balance = −8π torque/(2α)                        [e/8π]   (balance law, docs/model.md §2)
+
+Source of Eq. 2 (q_yz) and of the two parts of σ_sH: A. Khaetskii, PRL 96, 056602 (2006).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .equation import DRIVES
+from .parameters import P0
+
+
+@dataclass(frozen=True)
+class Quantity:
+    units: str | None  # CF units; None for strings
+    label: str  # the unit the number is measured in ("" for pure numbers)
+    long_name: str
+    has_error: bool = False
+
+
+TABLE = {
+    "sigma_sH": Quantity("1", "e/8π", "spin Hall conductivity σ_sH = q_yz/E", True),
+    "sigma_sH_intrinsic": Quantity("1", "e/8π", "intrinsic (Berry, rotation of ê_φ) part of σ_sH",
+                                   True),
+    "sigma_sH_acceleration": Quantity("1", "e/8π", "acceleration (∂f0/∂p) part of σ_sH", True),
+    "sigma_sH_balance": Quantity("1", "e/8π", "σ_sH from the balance law −(1/2mα) Tr∫σ_y St{f1} "
+                                              "(NaN at α = 0)", True),
+    "sigma_xx": Quantity("1", "e²/ħ", "charge conductivity σ_xx", True),
+    "spin_density_y": Quantity("1", "eEτp0/ħ²", "current-induced spin density S_y (Edelstein)",
+                               True),
+    "delta_tau": Quantity("1", "", "spin splitting times transport time Δτ/ħ = α p̄_F τ/ħ"),
+    "error_estimate": Quantity("1", "e/8π", "refinement error estimate of σ_sH (= sigma_sH_error)"),
+    "collision_torque": Quantity("1", "eE/ħ (code units ħ=m=E_F=1)",
+                                 "collision torque Tr∫σ_y St{f1}"),
+    "relative_residual": Quantity("1", "", "max |A f − D| / max |D| of the linear solve"),
+    "grid_points": Quantity("1", "", "number of momentum grid points"),
+    "grid_spacing": Quantity("1", "p0", "momentum grid spacing h at the Fermi features"),
+    "momentum_cutoff": Quantity("1", "p0", "upper end of the momentum grid"),
+}
+OBSERVABLES = tuple(name for name, q in TABLE.items() if q.has_error)
+DIAGNOSTICS = tuple(name for name, q in TABLE.items() if not q.has_error)
+#: how the error of every observable is estimated (grid.coarse_settings)
+ERROR_METHOD = ("|value − value on a grid with 1.5× the spacing at the Fermi features, 3 rungs "
+                "fewer and half the beyond-Born angles|")
+
+
+def error_name(name: str) -> str:
+    return f"{name}_error"
+
+
+def attributes(name: str) -> dict:
+    """CF attributes of a stored observable, diagnostic or error variable."""
+    if name in TABLE:
+        q = TABLE[name]
+        long_name = q.long_name
+    else:
+        base = name[: -len("_error")]
+        q = TABLE[base]
+        long_name = f"refinement error estimate of {base}, {ERROR_METHOD}"
+    attrs = {"long_name": long_name + (f" [{q.label}]" if q.label else "")}
+    if q.units is not None:
+        attrs["units"] = q.units
+    if q.label:
+        attrs["unit_label"] = q.label
+    return attrs
+
+
+def _segment_sum(values, segments, n_points):
+    return np.bincount(segments, weights=values, minlength=n_points)
+
+
+def evaluate(system, f, points) -> dict:
+    """Per-point observables of the module docstring from the solution f (total, 4, drives),
+    in the units of ``TABLE``; one 1-D array per name."""
+    s = system
+    St_f = s.St.matvec(f)
+    residual = np.abs(St_f + s.extra_diag @ f - s.rhs).max(axis=(1, 2))
+    f_tot = f.sum(axis=2)
+    X = St_f.sum(axis=2)  # St{f1} of the total response
+    w = s.weight * s.p
+
+    def seg(v):
+        return _segment_sum(v, s.owner, s.n_points)
+
+    parts = {drive: seg(2 * w * s.p * f[:, 3, k]) for k, drive in enumerate(DRIVES)}
+    torque = seg(w * (X[:, 1] + X[:, 2])) / (2 * np.pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        balance = np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
+    res = np.zeros(s.n_points)
+    np.maximum.at(res, s.owner, residual)
+    rhs_scale = np.zeros(s.n_points)
+    np.maximum.at(rhs_scale, s.owner, np.abs(s.rhs).max(axis=(1, 2)))
+    tau = np.array([p.tau for p in points])
+    return {
+        "sigma_sH": parts["intrinsic"] + parts["acceleration"],
+        "sigma_sH_intrinsic": parts["intrinsic"],
+        "sigma_sH_acceleration": parts["acceleration"],
+        "sigma_sH_balance": balance,
+        "collision_torque": torque,
+        "sigma_xx": seg(w * (2 * s.p * f_tot[:, 0] + s.alpha * (f_tot[:, 1] + f_tot[:, 2])))
+        / (4 * np.pi),
+        "spin_density_y": seg(w * (f_tot[:, 1] + f_tot[:, 2])) / (4 * np.pi) / (tau * P0),
+        "relative_residual": res / rhs_scale,
+        "grid_points": s.grid_points,
+    }
