@@ -163,3 +163,29 @@ def test_study_expansion_rejects_duplicate_axis_values():
     config["grid"]["alpha"] = [0.1, 0.1]
     with pytest.raises(StudyError, match="grid.alpha: values must be distinct"):
         load_study(config)
+
+
+def test_plots_rerun_when_the_plotting_code_changes_and_chunks_when_the_solver_does(tmp_path):
+    """Snakemake compares imported modules not at all: the rules carry source hashes."""
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    for part in ("Snakefile", "workflow", "config"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(
+            src, copy / part, **({"ignore": shutil.ignore_patterns("__pycache__")} if src.is_dir() else {}))
+    config = {"study": "code", "grid": {"alpha": [0.2], "tau": [2.0], "disorder": ["delta"],
+                                        "kernel": ["relaxation"]},
+              "parameters": {"temperature": 0.05}}
+    cfg = copy / "code.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    base = ["snakemake", "--snakefile", str(copy / "Snakefile"), "--configfile", str(cfg),
+            "--directory", str(copy), "--cores", "1"]
+    assert subprocess.run(base, capture_output=True, text=True, timeout=600).returncode == 0
+    plots = copy / "workflow/spinflux/plots.py"
+    plots.write_text(plots.read_text() + "\n# an edit\n")
+    counts = job_counts(subprocess.run(base + ["-n"], capture_output=True, text=True).stdout)
+    assert counts.get("plot") == 4 and "solve_chunk" not in counts
+    drives = copy / "workflow/spinflux/drives.py"
+    drives.write_text(drives.read_text() + "\n# an edit\n")
+    counts = job_counts(subprocess.run(base + ["-n"], capture_output=True, text=True).stdout)
+    assert counts.get("solve_chunk") == 1

@@ -1,22 +1,20 @@
 # Configuration, its validation and the expansion of the grid into chunks. No rules here.
 import sys
 
-from snakemake.utils import validate
-
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import spinflux  # noqa: E402
 from spinflux.plots import FIGURE_NAMES as FIGURES  # noqa: E402
+from spinflux.provenance import FIGURES as PLOT_MODULES, source_hash  # noqa: E402
 from spinflux.study import StudyError, validate_config  # noqa: E402
 
 
 def _validated_study(config):
+    """The schema check, its defaults and the physical ranges, once, before any job."""
     schema = str(Path(workflow.basedir) / "config" / "schema.yaml")
     try:
-        study = validate_config(config, schema)
+        return validate_config(config, schema)
     except StudyError as exc:
         raise ValueError(str(exc)) from None
-    validate(config, schema)  # fills in the schema defaults
-    return study
 
 
 STUDY = _validated_study(config)
@@ -36,3 +34,8 @@ def chunk_spec(wildcards):
 
 def chunk_files(wildcards=None):
     return [f"{RESULTS}/chunks/{d}/{k}/{name}.nc" for (d, k, name) in CHUNKS]
+
+
+# the package's sources: a change of the solver reruns the chunks, of the plotting code the plots
+SOLVER_CODE = source_hash()
+PLOT_CODE = source_hash(PLOT_MODULES)

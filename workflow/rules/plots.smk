@@ -8,6 +8,7 @@ rule plot:
                    caption="../report/figure.rst", category="Figures"),
     params:
         version=spinflux.__version__,
+        code=PLOT_CODE,
     conda:
         "../envs/spinflux.yaml"
     log:

@@ -7,6 +7,7 @@ rule solve_chunk:
         solver={"spacing_factor": STUDY.settings.spacing_factor,
                 "rungs_above_fermi": STUDY.settings.rungs_above_fermi},
         version=spinflux.__version__,
+        code=SOLVER_CODE,
     conda:
         "../envs/spinflux.yaml"
     log:

@@ -1,12 +1,25 @@
-"""Merge the chunk files into results/<study>/spin_hall.nc (thin: spinflux.study.merge_chunks)."""
+"""Merge the chunk files into results/<study>/spin_hall.nc (thin: spinflux.study.merge_chunks).
+
+Inputs: every chunk file; ``params.config`` (the validated study, stored as provenance).
+"""
 import logging
 import sys
 
-sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
-from spinflux.dataset import write_atomic  # noqa: E402
-from spinflux.study import merge_chunks  # noqa: E402
+logger = logging.getLogger(__name__)
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)  # noqa: F821
-merged = merge_chunks(list(snakemake.input), snakemake.params.config)  # noqa: F821
-write_atomic(merged, snakemake.output[0])  # noqa: F821
-logging.info("merged %d chunks: %s", len(snakemake.input), dict(merged.sizes))  # noqa: F821
+
+def main(smk):
+    from spinflux.dataset import write_atomic
+    from spinflux.study import merge_chunks
+
+    merged = merge_chunks(list(smk.input), smk.params.config)
+    write_atomic(merged, smk.output[0])
+    logger.info("merged %d chunks: %s", len(smk.input), dict(merged.sizes))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    from spinflux.logs import configure
+
+    configure(snakemake)  # noqa: F821
+    main(snakemake)  # noqa: F821

@@ -1,17 +1,30 @@
-"""Draw one figure of the merged dataset to PDF and PNG (thin: spinflux.plots)."""
-import os
+"""Draw one figure of the merged dataset to PDF and PNG (thin: spinflux.plots).
+
+Input: the merged dataset. Outputs: ``output.pdf`` and ``output.png``, written atomically.
+"""
+import logging
 import sys
 
-sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
-import xarray as xr  # noqa: E402
+logger = logging.getLogger(__name__)
 
-from spinflux.plots import FIGURES  # noqa: E402
 
-with xr.open_dataset(snakemake.input[0]) as ds:  # noqa: F821
-    fig = FIGURES[snakemake.wildcards.figure](ds.load())  # noqa: F821
-for key in ("pdf", "png"):
-    target = snakemake.output[key]  # noqa: F821
-    tmp = os.path.join(os.path.dirname(target), ".tmp-" + os.path.basename(target))
-    fig.savefig(tmp, dpi=200, format=key)
-    os.replace(tmp, target)
-open(snakemake.log[0], "w").write(f"wrote {snakemake.output.pdf} and .png\n")  # noqa: F821
+def main(smk):
+    import xarray as xr
+
+    from spinflux.dataset import atomic_path
+    from spinflux.plots import FIGURES
+
+    with xr.open_dataset(smk.input[0]) as ds:
+        fig = FIGURES[smk.wildcards.figure](ds.load())
+    for key in ("pdf", "png"):
+        with atomic_path(smk.output[key]) as tmp:
+            fig.savefig(tmp, dpi=200, format=key)
+    logger.info("wrote %s and .png", smk.output.pdf)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, snakemake.scriptdir + "/..")  # noqa: F821
+    from spinflux.logs import configure
+
+    configure(snakemake)  # noqa: F821
+    main(snakemake)  # noqa: F821

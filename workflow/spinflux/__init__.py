@@ -5,7 +5,7 @@ Main entry points: :func:`spinflux.api.solve` (one point → xarray.Dataset),
 The model, its conventions and its exact results: docs/model.md.
 """
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 from .parameters import ParameterError, PointParams  # noqa: E402
 from .api import solve, solve_many  # noqa: E402

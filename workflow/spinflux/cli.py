@@ -10,7 +10,7 @@ import json
 import math
 import sys
 
-from . import __version__
+from .version import __version__
 from .observables import OBSERVABLES, attributes
 from .parameters import TABLE, ParameterError, PointParams, field_names
 from .solver import solve_batch, solve_point

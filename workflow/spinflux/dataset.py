@@ -6,6 +6,7 @@ Every variable carries CF ``units`` and a ``long_name`` (``observables.attribute
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -13,7 +14,8 @@ import tempfile
 import numpy as np
 import xarray as xr
 
-from . import __version__, parameters
+from . import parameters
+from .version import __version__
 from .observables import DIAGNOSTICS, OBSERVABLES, attributes, error_name
 
 SIGN_CONVENTION = "eE > 0 along +x; the universal intrinsic value reads sigma_sH = -1"
@@ -68,20 +70,34 @@ def chunk_dataset(chunk, res: dict) -> xr.Dataset:
     return ds
 
 
-def write_atomic(ds: xr.Dataset, path: str):
-    """Write NetCDF to a temporary file in the target directory, then rename: a killed job
-    leaves no truncated file under the final name."""
+@contextlib.contextmanager
+def atomic_path(path: str, suffix: str = ""):
+    """Yield a temporary path in the target's directory and rename it to ``path`` when the
+    block succeeds; on any error (or a kill) nothing appears under the final name and the
+    temporary file is removed when Python still can."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".nc")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
+                               suffix=suffix or os.path.splitext(path)[1])
     os.close(fd)
     try:
-        ds.to_netcdf(tmp)
+        yield tmp
+        # mkstemp creates 0600; results on a shared cluster are for colleagues too
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_atomic(ds: xr.Dataset, path: str):
+    """Write NetCDF to a temporary file in the target directory, then rename: a killed job
+    leaves no truncated file under the final name."""
+    with atomic_path(path, ".nc") as tmp:
+        ds.to_netcdf(tmp)
 
 
 def config_json(config: dict) -> str:

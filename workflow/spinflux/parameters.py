@@ -213,6 +213,18 @@ def validate(p) -> None:
             "kernel has no scattering amplitude to carry the impurity spin-orbit term")
 
 
+def schema_property(name: str) -> dict:
+    """The JSON-schema of a numeric parameter as ``config/schema.yaml`` states it (its
+    ``definitions/fixed`` block is tested against this)."""
+    out = {"type": "number"}
+    for bound in BY_NAME[name].bounds:
+        if bound.op == "|≤|":
+            out.update(minimum=-bound.value, maximum=bound.value)
+        else:
+            out[{">": "exclusiveMinimum", "≥": "minimum", "≤": "maximum"}[bound.op]] = bound.value
+    return out
+
+
 def field_names() -> tuple[str, ...]:
     return tuple(p.name for p in TABLE)
 

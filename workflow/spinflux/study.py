@@ -8,6 +8,7 @@ whose inputs changed.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from dataclasses import dataclass
 
@@ -136,17 +137,35 @@ def _check_chunk(chunk: Chunk):
             raise StudyError(f"invalid study ({where}, disorder {chunk.disorder!r}): {exc}") from None
 
 
+def _fill_defaults(schema: dict):
+    """A Draft 2020-12 validator that also writes each property's ``default`` into the
+    instance where it is missing (the jsonschema FAQ recipe; Snakemake's ``validate`` does the
+    same), so the config is validated and completed in one pass."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+
+    def properties(validator, props, instance, sub_schema):
+        if isinstance(instance, dict):
+            for name, prop in props.items():
+                if "default" in prop and name not in instance:
+                    instance[name] = copy.deepcopy(prop["default"])
+        yield from base.VALIDATORS["properties"](validator, props, instance, sub_schema)
+
+    return jsonschema.validators.extend(base, {"properties": properties})(schema)
+
+
 def validate_config(config: dict, schema_path: str) -> Study:
-    """Check a config against the JSON schema and the physical ranges, before any job runs.
+    """Check a config against the JSON schema and the physical ranges, before any job runs, and
+    fill in the schema's defaults (in place).
 
     Raises StudyError with a message that names the key path, the value and what is allowed.
     """
-    import jsonschema
     import yaml
 
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
-    for error in jsonschema.Draft202012Validator(schema).iter_errors(config):
+    for error in _fill_defaults(schema).iter_errors(config):
         path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise StudyError(f"invalid config at '{path}': {error.message}")
     try:

@@ -1,0 +1,133 @@
+"""The package's layout: data flows one way, and every table is the single source of its concept."""
+
+import ast
+from pathlib import Path
+
+import yaml
+
+import spinflux
+from spinflux import observables, parameters
+from spinflux.kernels import KERNELS
+
+PACKAGE = Path(spinflux.__file__).resolve().parent
+REPO = PACKAGE.parents[1]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict:
+    """spinflux module → the spinflux modules it imports, at any depth of its code (imports
+    inside functions count: a cycle hidden in a function is still a cycle)."""
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = _module_name(path)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - node.level + 1]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                if not module.startswith("spinflux"):
+                    continue
+                for alias in node.names:  # "from . import x" imports the submodule x
+                    sub = f"{module}.{alias.name}"
+                    targets.add(sub if (PACKAGE.parent / sub.replace(".", "/")).with_suffix(".py").exists()
+                                or (PACKAGE.parent / sub.replace(".", "/")).is_dir() else module)
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names if a.name.startswith("spinflux")}
+        graph[name] = targets - {name}
+    return graph
+
+
+def find_cycle(graph):
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_package_has_no_import_cycle():
+    graph = import_graph()
+    assert "spinflux.kernels.beyond_born" in graph and graph["spinflux.solver"]
+    assert find_cycle(graph) is None, " → ".join(find_cycle(graph))
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    """Negative control for the test above."""
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_numerics_do_not_import_the_workflow_or_plotting_layers():
+    """config → parameters → grid → kinetic equation → observables → dataset → figures:
+    nothing flows back up."""
+    graph = import_graph()
+    upper = {"spinflux.study", "spinflux.plots", "spinflux.cli", "spinflux.api"}
+    lower = ["spinflux.parameters", "spinflux.bands", "spinflux.grid", "spinflux.disorder",
+             "spinflux.collision", "spinflux.kernels", "spinflux.drives", "spinflux.banded",
+             "spinflux.equation", "spinflux.observables", "spinflux.solver", "spinflux.dataset",
+             "spinflux.analytic"]
+    for module in lower:
+        reachable, todo = set(), [module]
+        while todo:
+            for nxt in graph.get(todo.pop(), ()):
+                if nxt not in reachable:
+                    reachable.add(nxt)
+                    todo.append(nxt)
+        assert not reachable & upper, (module, reachable & upper)
+
+
+def test_the_kernel_registry_and_the_parameter_table_name_the_same_kernels():
+    assert tuple(KERNELS) == parameters.KERNELS
+    assert parameters.BY_NAME["kernel"].choices == tuple(KERNELS)
+
+
+def test_the_schema_fixed_block_matches_the_parameter_table():
+    schema = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
+    fixed = schema["definitions"]["fixed"]["properties"]
+    assert set(fixed) == set(parameters.FIXED)
+    for name, spec in fixed.items():
+        stated = {k: v for k, v in spec.items() if k != "description"}
+        assert stated == parameters.schema_property(name), name
+    grid_axes = schema["properties"]["grid"]["properties"]
+    assert set(parameters.FIXED) <= set(grid_axes)  # every fixed parameter may become an axis
+
+
+def test_every_stored_observable_has_units_and_a_long_name():
+    for name in list(observables.TABLE) + [observables.error_name(n) for n in observables.OBSERVABLES]:
+        attrs = observables.attributes(name)
+        assert attrs["long_name"] and attrs["units"] == "1", name
+    for row in parameters.TABLE:
+        assert parameters.attributes(row.name)["long_name"], row.name
+
+
+def test_point_params_fields_and_defaults_come_from_the_table():
+    import dataclasses
+
+    fields = dataclasses.fields(parameters.PointParams)
+    assert [f.name for f in fields] == [r.name for r in parameters.TABLE]
+    point = parameters.PointParams(alpha=0.1, tau=2.0)
+    for row in parameters.TABLE:
+        if not row.required:
+            assert getattr(point, row.name) == row.default
