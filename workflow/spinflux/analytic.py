@@ -126,59 +126,127 @@ def band_diagonal_boltzmann(point: PointParams) -> dict:
     return {"sigma_xx": sigma_xx, "spin_density_y": spin_code / (point.tau * P0)}
 
 
-def born_spin_orbit_odd_part(point: PointParams) -> float:
-    """Part of σ_sH(born, λ) odd in λ, to first order in λ, for Δτ ≫ 1 and mα ≪ p0 (δ disorder).
+def lambda_linear_torque_share(point: PointParams) -> float:
+    """Share of σ_sH that the λ-linear term of the Born collision integral gives through the
+    balance law, alone: −2 lambda_so [e/8π] for Δτ ≫ 1, mα ≪ p0, δ disorder.
 
-    The λ-linear term of the Born collision integral, iλ(p × p')_z [σ_z, ·] in T f T†, has a σ_y
-    moment on the band-diagonal (Boltzmann) response g_M cos φ P^M from its loss terms only:
-    Tr∫σ_y δSt = (λαW/4π) Σ_M ∫dp p² g_M = λα/π, using Σ_M' M' J x = −λpα for the two roots
-    of either band and ∫dp p² g_M = p_M² τ (docs/impurity_spin_orbit.md). The balance law then
-    gives q_yz = −λ/2π, i.e. σ_sH = −4λ = −2 lambda_so in units of e/8π (λ = lambda_so/p0²),
-    independent of τ and α.
+    The term iλ(p × p')_z [σ_z, ·] of T f T† has a σ_y moment on the band-diagonal response
+    from its loss terms only: Tr∫σ_y δSt = λα/π, hence q_yz = −λ/2π (docs/extrinsic.md §1).
+    It is cancelled by the field's own spin-orbit drive (``field_spin_orbit_share``): force
+    balance. Used as the negative control of that cancellation.
     """
     return -2.0 * point.lambda_so
 
 
-def skew_scattering_sigma_sH(point: PointParams) -> float:
-    """Extrinsic spin Hall conductivity of the beyond-Born kernel at α = 0, δ disorder
-    (docs/beyond_born.md §3, the Engel–Halperin–Rashba mechanism in this model).
+def field_spin_orbit_share(point: PointParams) -> float:
+    """Balance-law share of the drive i[H_E, f0], H_E = −λeEσ_z p_y, at T = 0:
+    +2 lambda_so [1 + alpha²/3] [e/8π] (docs/extrinsic.md §1). Its σ_y moment is
+    −2λ∫dp p² s0/(2π), s0 = −½ on p_F+ < p < p_F−."""
+    return 2.0 * point.lambda_so * (1 + point.alpha**2 / 3)
 
-    At α = 0 σ_z is conserved and each spin s = ±1 obeys a scalar Boltzmann equation with the
-    rate W_s(θ) = N|T_s|² to third order in U(0) = 2π impurity_strength, T_s the amplitude
-    U(0)[1 − i s y sin θ] − (i/2) U(0)²[1 + ½ y² cos θ], y = λ p², θ = φ − φ':
 
-        1/τ_tr = (1 + y²/2)/τ,   skew rate ω = ⟨W_s sin θ⟩ s = U(0) y/(2τ) = π g λ p²/τ,
+def _zero_rashba_shell(point: PointParams, integrand) -> float:
+    """∫_0^∞ dp integrand(p, −dF/dp) over the thermal shell at α = 0 (adaptive quadrature)."""
+    T = point.temperature
 
-    and the Hall ratio of spin s is s ω τ_tr. With the drive dF/dp cos φ,
-
-        σ_sH = 8π q_yz = 2 ∫ dp p² (−dF/dp) ω/(1/τ_tr² + ω²)     [e/8π],
-
-    i.e. 4πgλ_so τ/(1 + λ_so²/2)² at T = 0 to leading order in g: ∝ τ, odd in g and λ.
-    Thermal integral by quadrature; only ``delta`` disorder at alpha = 0 is covered.
-    """
-    if point.disorder != "delta" or point.alpha != 0:
-        raise ValueError("the closed form covers delta disorder at alpha = 0 only")
-    tau, T = point.tau, point.temperature
-    lam = point.lambda_so / P0**2
-    U0 = 2 * math.pi * point.impurity_strength
-
-    def integrand(p):
-        y = lam * p * p
-        gamma, omega = (1 + 0.5 * y * y) / tau, U0 * y / (2 * tau)
+    def f(p):
         F = expit(-(0.5 * p * p - 1) / T)
-        minus_dF_dp = F * (1 - F) / T * p
-        return 2 * p * p * minus_dF_dp * omega / (gamma**2 + omega**2)
+        return integrand(p, F * (1 - F) / T * p)
 
     width = 40 * T / P0
     edges = [max(P0 - width, 0.0), P0, P0 + width]
-    return sum(quad(integrand, a, b, epsabs=0, epsrel=1e-12, limit=200)[0]
+    return sum(quad(f, a, b, epsabs=0, epsrel=1e-12, limit=200)[0]
                for a, b in zip(edges[:-1], edges[1:]))
 
 
-def interplay_factor(delta_tau, lambda_so):
-    """1/(1 + τ_s/τ_DP) of physics.md §4.7 with 1/τ_DP = d²/[2τ(1 + d²)] and the Elliott–Yafet
-    rate 1/τ_s = lambda_so²/τ (docs/impurity_spin_orbit.md): the Rashba suppression of an
-    extrinsic spin current. Verified only for Δτ ≲ 0.2 (docs/beyond_born.md §5)."""
-    d2 = np.asarray(delta_tau) ** 2
-    with np.errstate(divide="ignore"):
-        return 1.0 / (1.0 + d2 / (2 * (1 + d2) * lambda_so**2))
+def extrinsic_at_zero_rashba(point: PointParams) -> dict:
+    """Skew-scattering and side-jump channels at α = 0, δ disorder (docs/extrinsic.md §4), with
+    the solver's definitions (side jump: Born-kernel response to the side-jump corrections;
+    skew: what the third-order kernel adds), at temperature T by quadrature.
+
+    At α = 0 σ_z is conserved and each spin s = ±1 obeys a scalar Boltzmann equation. On the
+    harmonic e^{iφ} the collision integral is −(γ + isω) with the transport rate
+    γ = (1 + y²/2)/τ (Elliott–Yafet λ² terms) and the skew rate ω = π g y/τ (third order),
+    y = λp², g = impurity_strength (Engel, Halperin & Rashba, PRL 95, 166605 (2005), for the
+    mechanism). The drives: acceleration (−dF/dp) cos φ; the side-jump corrections
+    δF = −λ p F'(ε) sin φ σ_z (energy in the field during a collision: its response is δF
+    itself) and the coordinate-shift source λ p F'(ε) sin φ σ_z/τ. Solving the 2×2 system
+    of the cos φ and sin φ harmonics per spin, with −dF/dp = −pF'(ε) ≥ 0:
+
+        skew      = 2∫dp p² (−dF/dp) [ω/(γ² + ω²) − λω²/(τγ(γ² + ω²))],
+        side jump = 2∫dp p² (−dF/dp) λ [1 + 1/(τγ)],
+
+    (the second term of skew is the third-order kernel acting on the coordinate-shift response),
+    i.e. 4πgλ_so τ/(1 + λ_so²/2)² and 2λ_so[1 + 1/(1 + λ_so²/2)] = 4λ_so[1 − λ_so²/4 + O(λ⁴)]
+    at T = 0 and leading order in g. Returns {"skew": …, "side_jump": …} in e/8π.
+    """
+    if point.disorder != "delta" or point.alpha != 0:
+        raise ValueError("the closed forms cover delta disorder at alpha = 0 only")
+    tau = point.tau
+    lam = point.lambda_code
+    g = point.impurity_strength if point.kernel == "beyond_born" else 0.0
+
+    def rates(p):
+        y = lam * p * p
+        return (1 + 0.5 * y * y) / tau, math.pi * g * y / tau
+
+    def skew(p, minus_dF_dp):
+        gamma, omega = rates(p)
+        # acceleration drive, and the third-order kernel's effect on the coordinate-shift response
+        return 2 * p * p * minus_dF_dp * (omega / (gamma**2 + omega**2)
+                                          - lam * omega**2 / (tau * gamma * (gamma**2 + omega**2)))
+
+    def side_jump(p, minus_dF_dp):
+        gamma, _ = rates(p)
+        return 2 * p * p * minus_dF_dp * lam * (1 + 1 / (tau * gamma))
+
+    return {"skew": _zero_rashba_shell(point, skew),
+            "side_jump": _zero_rashba_shell(point, side_jump)}
+
+
+def skew_scattering_sigma_sH(point: PointParams) -> float:
+    """Skew-scattering channel at α = 0, δ disorder (``extrinsic_at_zero_rashba``)."""
+    return extrinsic_at_zero_rashba(point)["skew"]
+
+
+def side_jump_leading(lambda_so):
+    """Side jump at α = 0, T = 0: 2λ_so[1 + 1/(1 + λ_so²/2)] [e/8π], independent of τ and g
+    (= e n λ/ħ for λ_so ≪ 1; docs/extrinsic.md §4)."""
+    lam = np.asarray(lambda_so, dtype=float)
+    return 2 * lam * (1 + 1 / (1 + lam**2 / 2))
+
+
+def extrinsic_suppression(delta_tau, lambda_so):
+    """Rashba suppression of the skew and side-jump channels, 2λ_so²/(2λ_so² + (Δτ)²)
+    (docs/extrinsic.md §5): the spin-current source relaxes into in-plane spin by the
+    Dyakonov–Perel precession, which only Elliott–Yafet relaxation (1/τ_s = λ_so²/τ) can
+    remove. Leading order in λ_so and Δ/E_F; → 0 as τ_s → ∞ (Hankiewicz & Vignale,
+    PRL 100, 026602 (2008); Raimondi & Schwab, EPL 87, 37008 (2009))."""
+    d2 = np.asarray(delta_tau, dtype=float) ** 2
+    lam2 = np.asarray(lambda_so, dtype=float) ** 2
+    return 2 * lam2 / (2 * lam2 + d2)
+
+
+#: κ = ½ ∂ln(1/τ_s)/∂ln ε_F for 1/τ_s = λ_so² (ε/E_F)²/τ of this model (docs/extrinsic.md §6)
+ELLIOTT_YAFET_KAPPA = 1.0
+
+
+def elliott_yafet_channel(point: PointParams) -> float:
+    """Bare/Elliott–Yafet channel of the Born σ_sH (even in λ), δ disorder, E_F ≫ Δ:
+
+        (1 + κ) σ_bare / (1 + τ_s/τ_DP),   1/τ_DP = d²/[2τ(1 + d²)],  1/τ_s = λ_so²/τ,
+
+    σ_bare the bare bubble (``relaxation_sigma_sH_zero_temperature``), d = Δτ, κ = 1
+    (docs/extrinsic.md §6; the DP-dominated limit −4λ_so² is derived there)."""
+    d2 = point.delta_tau**2
+    if d2 == 0:
+        return 0.0
+    bare = relaxation_sigma_sH_zero_temperature(point)
+    ratio = d2 / (2 * (1 + d2) * point.lambda_so**2) if point.lambda_so else math.inf
+    return (1 + ELLIOTT_YAFET_KAPPA) * bare / (1 + ratio)
+
+
+def elliott_yafet_dp_limit(lambda_so):
+    """Dyakonov–Perel-dominated limit (λ_so ≪ Δτ) of the Elliott–Yafet channel:
+    −2(1 + κ) λ_so² = −4λ_so² [e/8π], independent of τ and α (docs/extrinsic.md §6)."""
+    return -2 * (1 + ELLIOTT_YAFET_KAPPA) * np.asarray(lambda_so, dtype=float) ** 2

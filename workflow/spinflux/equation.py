@@ -23,8 +23,10 @@ from .banded import BlockTridiagonal
 from .kernels import kernel
 from .spinor import UNIFORM_SPIN_Y
 
-#: right-hand sides, solved together; their responses give the parts of σ_sH
-DRIVES = ("intrinsic", "acceleration")
+#: right-hand sides, solved together; their responses give the parts of σ_sH:
+#: the two terms of the seed's Eq. 14, the drive i[H_E, f0] of the field's spin-orbit term, and
+#: the side-jump corrections of the collision integral (docs/extrinsic.md)
+DRIVES = ("intrinsic", "acceleration", "field_spin_orbit", "side_jump")
 
 
 def regularise_zero_modes(point, diag_blocks, pos):
@@ -42,9 +44,11 @@ class LinearSystem:
     """The assembled kinetic equation of a batch: (St − Prec) f = D, in chain order."""
 
     St: BlockTridiagonal  # collision operator
+    St_nonconserving: BlockTridiagonal  # the scalar (λ = 0) third-order part of St, if any
     A: BlockTridiagonal  # St + extra_diag: the matrix that is solved
     extra_diag: np.ndarray  # −Prec and the α = 0 zero-mode regularisation, (total, 4, 4)
     rhs: np.ndarray  # (total, 4, len(DRIVES))
+    equilibrium_shift: np.ndarray  # δF = F(H0 + H_E) − F(H0), (total, 4)
     p: np.ndarray  # momentum of each chain position
     weight: np.ndarray  # quadrature weight (∫dp) of each chain position
     alpha: np.ndarray  # α of each chain position
@@ -64,17 +68,28 @@ def build_system(points, grids) -> LinearSystem:
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     total = int(offsets[-1])
     St = BlockTridiagonal.zeros(total)
+    St_nc = BlockTridiagonal.zeros(total)
     rhs = np.zeros((total, 4, len(DRIVES)))
     p_all = np.empty(total)
     w_all = np.empty(total)
     a_all = np.empty(total)
     owner = np.empty(total, dtype=np.int64)
     positions = [grid.chain_position() + offsets[i] for i, grid in enumerate(grids)]
+    shift = np.zeros((total, 4))
     for i, (point, grid, pos) in enumerate(zip(points, grids, positions)):
-        kernel(point.kernel).assemble(point, grid, St, pos, grid.branches())
+        corrections = kernel(point.kernel).assemble(point, grid, St, pos, grid.branches(),
+                                                    nonconserving=St_nc)
         rhs[pos, :, DRIVES.index("intrinsic")] = drives.intrinsic(grid, point.temperature)
         rhs[pos, :, DRIVES.index("acceleration")] = drives.acceleration(grid, point.temperature)
+        if point.lambda_so != 0:
+            rhs[pos, :, DRIVES.index("field_spin_orbit")] = drives.field_spin_orbit(grid, point)
+            rhs[pos, :, DRIVES.index("side_jump")] = corrections["coordinate_shift"]
+            shift[pos] = drives.equilibrium_shift(grid, point)
         p_all[pos], w_all[pos], a_all[pos], owner[pos] = grid.p, grid.weights, grid.alpha, i
+    if np.any(shift):
+        # H_E kept in the free evolution during a collision: δSt{f0} = −St{δF} (docs/extrinsic.md
+        # §2), moved to the right-hand side; St acts in chain order on the whole batch at once
+        rhs[:, :, DRIVES.index("side_jump")] += St.matvec(shift)
     extra = np.zeros((total, 4, 4))
     extra[:, 2, 3] = a_all * p_all  # −Prec: (St − Prec) f = D
     extra[:, 3, 2] = -a_all * p_all
@@ -82,7 +97,7 @@ def build_system(points, grids) -> LinearSystem:
         regularise_zero_modes(point, extra, pos)
     A = St.copy()
     A.diag[...] += extra
-    return LinearSystem(St, A, extra, rhs, p_all, w_all, a_all, owner, len(points), sizes,
+    return LinearSystem(St, St_nc, A, extra, rhs, shift, p_all, w_all, a_all, owner, len(points), sizes,
                         np.array([g.alpha for g in grids]))
 
 
@@ -93,5 +108,6 @@ def collision_operator(point, grid):
     """
     St = BlockTridiagonal.zeros(grid.size)
     pos = grid.chain_position()
-    kernel(point.kernel).assemble(point, grid, St, pos, grid.branches())
+    kernel(point.kernel).assemble(point, grid, St, pos, grid.branches(),
+                                  nonconserving=BlockTridiagonal.zeros(grid.size))
     return St, pos

@@ -11,7 +11,7 @@ quadrature weight of the ladder residue of p_j; docs/derivation.md §4), with eE
     σ_xx   = (1/4π) Σ w p [2 p n + α (s_φ + s_p)]         [e²/ħ]   v_x = p_x + (α/2)σ_y
     S_y    = (1/4π) Σ w p (s_φ + s_p) / (τ p0)            [eEτp0/ħ²]  (Edelstein)
     torque = Tr∫σ_y St{f1} = (1/2π) Σ w p (X_φ + X_p),  X = St{f1}
-    σ_sH,balance = −8π torque/(2α)                        [e/8π]   (balance law, docs/model.md §2)
+    σ_sH,balance = 8π (Tr∫σ_y D − torque)/(2α)            [e/8π]   (balance law, docs/model.md §2)
 
 Source of Eq. 2 (q_yz) and of the two parts of σ_sH: A. Khaetskii, PRL 96, 056602 (2006).
 """
@@ -39,8 +39,27 @@ TABLE = {
     "sigma_sH_intrinsic": Quantity("1", "e/8π", "intrinsic (Berry, rotation of ê_φ) part of σ_sH",
                                    True),
     "sigma_sH_acceleration": Quantity("1", "e/8π", "acceleration (∂f0/∂p) part of σ_sH", True),
-    "sigma_sH_balance": Quantity("1", "e/8π", "σ_sH from the balance law −(1/2mα) Tr∫σ_y St{f1} "
-                                              "(NaN at α = 0)", True),
+    "sigma_sH_field_spin_orbit": Quantity(
+        "1", "e/8π", "part of σ_sH driven by the spin-orbit term of the applied field: the "
+                     "drive i[H_E, f0] and the side-jump corrections of the collision integral",
+        True),
+    "sigma_sH_side_jump": Quantity(
+        "1", "e/8π", "side-jump channel: Born-kernel response to the collision-integral "
+                     "corrections of the field's spin-orbit term (energy in the field during a "
+                     "collision, coordinate shift)", True),
+    "sigma_sH_skew": Quantity(
+        "1", "e/8π", "skew-scattering channel: what the third-order kernel adds to σ_sH, less "
+                     "sigma_sH_nonconserving", True),
+    "sigma_sH_elliott_yafet": Quantity(
+        "1", "e/8π", "bare/Elliott–Yafet channel: Born-kernel response to the intrinsic, "
+                     "acceleration and field spin-orbit drives (the Born zero at λ = 0)", True),
+    "sigma_sH_nonconserving": Quantity(
+        "1", "e/8π", "balance-law share −8π τ_nc/(2mα) of the torque τ_nc of the scalar "
+                     "third-order kernel, which breaks spin conservation for smooth and coulomb "
+                     "disorder (an artefact of the truncation, not skew scattering; 0 for δ)",
+        True),
+    "sigma_sH_balance": Quantity("1", "e/8π", "σ_sH from the balance law (1/2mα) Tr∫σ_y (D − "
+                                              "St{f1}), D the drives (NaN at α = 0)", True),
     "sigma_xx": Quantity("1", "e²/ħ", "charge conductivity σ_xx", True),
     "spin_density_y": Quantity("1", "eEτp0/ħ²", "current-induced spin density S_y (Edelstein)",
                                True),
@@ -48,6 +67,10 @@ TABLE = {
     "error_estimate": Quantity("1", "e/8π", "refinement error estimate of σ_sH (= sigma_sH_error)"),
     "collision_torque": Quantity("1", "eE/ħ (code units ħ=m=E_F=1)",
                                  "collision torque Tr∫σ_y St{f1}"),
+    "collision_torque_nonconserving": Quantity(
+        "1", "eE/ħ (code units ħ=m=E_F=1)",
+        "torque Tr∫σ_y St3{f1 − δF} of the scalar (λ = 0) third-order kernel on the solution, "
+        "δF the rotation of the equilibrium by the field's spin-orbit term"),
     "relative_residual": Quantity("1", "", "max |A f − D| / max |D| of the linear solve"),
     "grid_points": Quantity("1", "", "number of momentum grid points"),
     "grid_spacing": Quantity("1", "p0", "momentum grid spacing h at the Fermi features"),
@@ -55,6 +78,9 @@ TABLE = {
 }
 OBSERVABLES = tuple(name for name, q in TABLE.items() if q.has_error)
 DIAGNOSTICS = tuple(name for name, q in TABLE.items() if not q.has_error)
+#: the channels of σ_sH (they add up to it; docs/extrinsic.md §5)
+CHANNELS = ("sigma_sH_elliott_yafet", "sigma_sH_side_jump", "sigma_sH_skew",
+            "sigma_sH_nonconserving")
 #: how the error of every observable is estimated (grid.coarse_settings)
 ERROR_METHOD = ("|value − value on a grid with 1.5× the spacing at the Fermi features, 3 rungs "
                 "fewer and half the beyond-Born angles|")
@@ -87,7 +113,9 @@ def _segment_sum(values, segments, n_points):
 
 def evaluate(system, f, points) -> dict:
     """Per-point observables of the module docstring from the solution f (total, 4, drives),
-    in the units of ``TABLE``; one 1-D array per name."""
+    in the units of ``TABLE``; one 1-D array per name. The channels need the Born companion
+    of a beyond-Born point (``channels``); here each drive's σ_sH is returned as
+    ``drive:<name>``."""
     s = system
     St_f = s.St.matvec(f)
     residual = np.abs(St_f + s.extra_diag @ f - s.rhs).max(axis=(1, 2))
@@ -98,24 +126,54 @@ def evaluate(system, f, points) -> dict:
     def seg(v):
         return _segment_sum(v, s.owner, s.n_points)
 
+    def balance_share(torque):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
+
     parts = {drive: seg(2 * w * s.p * f[:, 3, k]) for k, drive in enumerate(DRIVES)}
     torque = seg(w * (X[:, 1] + X[:, 2])) / (2 * np.pi)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        balance = np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
+    D = s.rhs.sum(axis=2)
+    drive_torque = seg(w * (D[:, 1] + D[:, 2])) / (2 * np.pi)
+    # the torque on the deviation from the field-rotated equilibrium F(H0 + H_E): a collision
+    # integral of H0 + H_E annihilates that equilibrium, and St{δF} is a drive (equation.py)
+    X_nc = s.St_nonconserving.matvec(f_tot - s.equilibrium_shift)
+    torque_nc = seg(w * (X_nc[:, 1] + X_nc[:, 2])) / (2 * np.pi)
     res = np.zeros(s.n_points)
     np.maximum.at(res, s.owner, residual)
     rhs_scale = np.zeros(s.n_points)
     np.maximum.at(rhs_scale, s.owner, np.abs(s.rhs).max(axis=(1, 2)))
     tau = np.array([p.tau for p in points])
-    return {
-        "sigma_sH": parts["intrinsic"] + parts["acceleration"],
+    out = {
+        "sigma_sH": sum(parts.values()),
         "sigma_sH_intrinsic": parts["intrinsic"],
         "sigma_sH_acceleration": parts["acceleration"],
-        "sigma_sH_balance": balance,
+        "sigma_sH_field_spin_orbit": parts["field_spin_orbit"] + parts["side_jump"],
+        "sigma_sH_balance": balance_share(torque - drive_torque),
+        "sigma_sH_nonconserving": np.nan_to_num(balance_share(torque_nc)),  # 0 at α = 0
         "collision_torque": torque,
+        "collision_torque_nonconserving": torque_nc,
         "sigma_xx": seg(w * (2 * s.p * f_tot[:, 0] + s.alpha * (f_tot[:, 1] + f_tot[:, 2])))
         / (4 * np.pi),
         "spin_density_y": seg(w * (f_tot[:, 1] + f_tot[:, 2])) / (4 * np.pi) / (tau * P0),
         "relative_residual": res / rhs_scale,
         "grid_points": s.grid_points,
     }
+    out.update({f"drive:{name}": value for name, value in parts.items()})
+    return out
+
+
+def channels(own: dict, born: dict) -> dict:
+    """The channels of σ_sH (docs/extrinsic.md §5) from a point's observables ``own`` and those
+    of its Born companion ``born`` (the same point with kernel "born"; ``own`` itself for the
+    born and relaxation kernels). They add up to σ_sH:
+
+    * elliott_yafet = Born response to the intrinsic, acceleration and field spin-orbit drives;
+    * side_jump = Born response to the side-jump corrections of the collision integral;
+    * nonconserving = balance-law share of the scalar third-order torque (beyond_born);
+    * skew = σ_sH − σ_sH(Born) − nonconserving: what the third-order kernel adds.
+    """
+    ey = born["drive:intrinsic"] + born["drive:acceleration"] + born["drive:field_spin_orbit"]
+    return {"sigma_sH_elliott_yafet": ey,
+            "sigma_sH_side_jump": born["drive:side_jump"],
+            "sigma_sH_skew": own["sigma_sH"] - born["sigma_sH"] - own["sigma_sH_nonconserving"],
+            "sigma_sH_nonconserving": own["sigma_sH_nonconserving"]}

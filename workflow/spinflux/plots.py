@@ -175,14 +175,11 @@ def skew_scattering(ds):
                 continue
             color = colors[ci]
             ci += 1
-            free = analytic.interplay_factor(dt, lam) > 1 / 1.1 if lam else np.zeros_like(dt, bool)
+            free = analytic.extrinsic_suppression(dt, lam) > 1 / 1.1 if lam else np.zeros_like(dt, bool)
             label = f"α = {alpha:.3g}"
             if free.sum() >= 3 and np.all(y[free] != 0):
                 label += f": slope {_fitted_slope(tau[free], y[free]):.3f}"
             ax.plot(tau, np.abs(y), color=color, lw=1, marker=".", ms=3, label=label)
-        if lam:
-            ax.axhline(2 * abs(lam), color="0.5", lw=0.8, ls=":",
-                       label="|Born-order λ term| 2λ_so")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("τ  [ħ/E_F]")

@@ -8,6 +8,8 @@ estimate repeats the solve on a coarser grid (``grid.coarse_settings``).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import observables
@@ -22,9 +24,21 @@ MAX_SYSTEM_POINTS = 100_000
 
 
 def solve_on_grids(points, grids) -> dict:
-    """Solve every (point, grid) pair in one banded system; returns dict of arrays (per point)."""
-    system = build_system(points, grids)
-    return observables.evaluate(system, system.solve(), points)
+    """Solve every (point, grid) pair in one banded system; returns dict of arrays (per point).
+
+    A beyond-Born point is solved together with its Born companion (the same point with
+    kernel "born", on the same grid), from which its channels follow (observables.channels).
+    """
+    companion = {i: len(points) + k for k, i in
+                 enumerate(i for i, p in enumerate(points) if p.kernel == "beyond_born")}
+    everything = list(points) + [dataclasses.replace(points[i], kernel="born") for i in companion]
+    system = build_system(everything, list(grids) + [grids[i] for i in companion])
+    res = observables.evaluate(system, system.solve(), everything)
+    n = len(points)
+    born = {k: np.array([v[companion.get(i, i)] for i in range(n)]) for k, v in res.items()}
+    out = {k: v[:n] for k, v in res.items() if not k.startswith("drive:")}
+    out.update(observables.channels({k: v[:n] for k, v in res.items()}, born))
+    return out
 
 
 def _chunks(sizes, limit):

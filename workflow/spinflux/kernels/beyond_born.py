@@ -27,6 +27,7 @@ transition (T2 is not a function of the scattering angle alone).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import OrderedDict
 
@@ -190,12 +191,26 @@ def branch_blocks(point: PointParams, grid: LadderGrid, branches):
     return blocks
 
 
-def assemble(point, grid, ops, pos, branches):
+def assemble(point, grid, ops, pos, branches, nonconserving=None):
     """Born blocks (``born.assemble``) plus the third-order (skew) blocks: per transition
-    ½ J W(0) U(0) (G3 f(p') − L3 f(p)) (``third_order_blocks``)."""
-    born.assemble(point, grid, ops, pos, branches)
+    ½ J W(0) U(0) (G3 f(p') − L3 f(p)) (``third_order_blocks``).
+
+    The third-order term of scalar impurities (its λ = 0 part) does not conserve spin for
+    momentum-dependent U(q) (docs/beyond_born.md §4); that part is also added to
+    ``nonconserving`` so that its torque can be reported. For δ disorder it conserves spin
+    exactly (T2 is a number) and is not assembled there. Returns the Born field corrections.
+    """
+    corrections = born.assemble(point, grid, ops, pos, branches)
     if point.impurity_strength == 0:
-        return
+        return corrections
+    _add_third_order(point, grid, ops, pos, branches)
+    if nonconserving is not None and point.disorder != "delta":
+        scalar = point if point.lambda_so == 0 else dataclasses.replace(point, lambda_so=0.0)
+        _add_third_order(scalar, grid, nonconserving, pos, branches)
+    return corrections
+
+
+def _add_third_order(point, grid, ops, pos, branches):
     scale = dis.forward_correlator(point) * born_amplitude_zero(point)
     for (b, j, jp, M, Mp), (G3, L3) in zip(branches, branch_blocks(point, grid, branches)):
         half_jac = 0.5 * grid.p[jp] / np.abs(grid.band_velocity(Mp, grid.p[jp]))

@@ -24,7 +24,8 @@ import numpy as np
 from .. import disorder as dis
 from ..bands import BANDS, projector
 from ..collision import blocks_from_samples, gain_loss
-from ..spinor import harmonic_basis, impurity_spin_orbit_matrix
+from ..drives import fermi_derivative
+from ..spinor import SIGMA, dagger, extract_components, harmonic_basis, impurity_spin_orbit_matrix
 
 NAME = "born"
 KMAX = 2  # highest angular moment of W entering the scalar-T kernel
@@ -90,14 +91,50 @@ def _stacked_tensors(spin_orbit: bool = False):
     return stack(G), stack(L)
 
 
-def assemble(point, grid, ops, pos, branches):
+@lru_cache(maxsize=None)
+def coordinate_shift_tensors(kmax: int = KMAX_SO, n_quad: int = 16):
+    """Tensors of the coordinate-shift (side-jump) source, docs/extrinsic.md §3.
+
+    Returns C of shape (2, 2, 2, kmax+1, 2, 4) indexed [M, M', ℓ, k, term, out] with
+
+        C[..., 0, :] = components of ⟨w_k(θ) sin φ' (S_ℓ P'^M' σ_z P^M + P^M σ_z P'^M' S_ℓ†)⟩_φ',
+        C[..., 1, :] = the same with sin φ instead of sin φ',
+
+    S_0 = 1, S_1 = i sin(φ' − φ) σ_z (the two powers of x = λpp' in S = 1 + i x sin(φ' − φ) σ_z),
+    evaluated at φ = 0 and π/2 on ``n_quad`` angles (exact: degree ≤ 3 + kmax < n_quad).
+    """
+    phi_in = 2 * np.pi * np.arange(n_quad) / n_quad
+    out = np.zeros((2, 2, 2, kmax + 1, 2, 4))
+    for iM, M in enumerate(BANDS):
+        for iMp, Mp in enumerate(BANDS):
+            for ell in (0, 1):
+                X = []
+                for phi_out in (0.0, np.pi / 2):
+                    theta = phi_out - phi_in
+                    w = np.array([np.ones_like(theta)]
+                                 + [2 * np.cos(k * theta) for k in range(1, kmax + 1)])
+                    S = (SIGMA[0] + 0 * theta[:, None, None] if ell == 0 else
+                         1j * np.sin(-theta)[:, None, None] * SIGMA[3])
+                    P, Pp = projector(M, phi_out), projector(Mp, phi_in)
+                    M_term = S @ Pp @ SIGMA[3] @ P + P @ SIGMA[3] @ Pp @ dagger(S)  # (q, 2, 2)
+                    y = np.stack([np.sin(phi_in), np.full_like(phi_in, np.sin(phi_out))])
+                    X.append(np.einsum("kq,tq,qab->ktab", w, y, M_term) / n_quad)
+                out[iM, iMp, ell] = extract_components(X[0], X[1])
+    return out
+
+
+def assemble(point, grid, ops, pos, branches, nonconserving=None):
     """Add the reduced Born collision operator of one point into ``ops`` at chain positions ``pos``.
 
-    ``branches`` are the transitions of ``grid.branches()``. Each root branch b (band pair and
+    ``branches`` are the transitions of ``grid.branches()``; the Born kernel has no part that
+    breaks spin conservation of scalar impurities, so ``nonconserving`` is left alone. Each root branch b (band pair and
     root sign) contributes ½J x^ℓ W_k(p, p') G_b,ℓ,k to the block (p, p') and −½J x^ℓ W_k L_b,ℓ,k
     to (p, p), x = λ p p' the impurity spin-orbit coupling (ℓ = 0 only without it). The scalar
     coefficients are first collected per (chain offset, row, branch, ℓ, k) and turned into 4×4
     blocks by three matrix products.
+
+    Returns the kernel's field corrections at O(E) acting on f0: {"coordinate_shift": D_b}
+    (``_coordinate_shift``) when λ ≠ 0, else {}.
     """
     spin_orbit = point.lambda_so != 0
     kmax, powers = (KMAX_SO, SO_POWERS) if spin_orbit else (KMAX, 1)
@@ -134,6 +171,54 @@ def assemble(point, grid, ops, pos, branches):
     for d in range(3):
         ops.blocks[d, chain] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
     ops.diag[chain] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
+    if not spin_orbit:
+        return {}
+    return {"coordinate_shift": _coordinate_shift(point, grid, branches, moments, inverse)}
+
+
+def _coordinate_shift(point, grid, branches, moments, inverse):
+    """The side-jump source J_b{f0} of the coordinate shift (docs/extrinsic.md §3), eE = 1:
+
+        D_b(p) = −λ Σ_roots ½ J F'(ε_M(p)) ⟨W(q) (p'_y − p_y) (S P'σ_zP + Pσ_zP'S†)⟩_φ',
+
+    S = 1 + iλσ_z (p × p')_z; shape (N, 4) in grid order."""
+    C = coordinate_shift_tensors()
+    lam = point.lambda_code
+    source = np.zeros((grid.size, 4))
+    start = 0
+    for b, j, jp, M, M_in in branches:
+        Wk = moments[:, inverse[start:start + j.size]]  # (k, n)
+        start += j.size
+        iM, iMp = BANDS.index(M), BANDS.index(M_in)
+        p, pp = grid.p[j], grid.p[jp]
+        weight = (-lam * 0.5 * pp / np.abs(grid.band_velocity(M_in, pp))
+                  * fermi_derivative(grid.band_energy(M, p), point.temperature))
+        x = lam * p * pp
+        for ell in (0, 1):
+            terms = np.einsum("kn,kto->nto", Wk[:C.shape[3]], C[iM, iMp, ell])  # (n, term, 4)
+            contribution = pp[:, None] * terms[:, 0] - p[:, None] * terms[:, 1]
+            np.add.at(source, j, (weight * x**ell)[:, None] * contribution)
+    return source
+
+
+def coordinate_shift_reference(point, grid, n_phi=32):
+    """D_b of ``_coordinate_shift`` on a full angular grid, from the amplitude and the projectors
+    directly (no moments, no tensors), for the tests: shape (N, N_φ, 2, 2)."""
+    phi = 2 * np.pi * np.arange(n_phi) / n_phi
+    out = np.zeros((grid.size, n_phi, 2, 2), dtype=complex)
+    for M in BANDS:
+        P = projector(M, phi)[None, :, None]
+        for Mp in BANDS:
+            Pp = projector(Mp, phi)[None, None, :]
+            for j, jp in grid.partners(M, Mp):
+                p, pp = grid.p[j], grid.p[jp]
+                U, S = _amplitude_parts(point, p, phi, pp, phi)  # (t, a, b), (t, a, b, 2, 2)
+                y = pp[:, None, None] * np.sin(phi)[None, None, :] - p[:, None, None] * np.sin(phi)[None, :, None]
+                X = (U**2 * y)[..., None, None] * (S @ Pp @ SIGMA[3] @ P + P @ SIGMA[3] @ Pp @ dagger(S))
+                weight = (-point.lambda_code * 0.5 * pp / np.abs(grid.band_velocity(Mp, pp))
+                          * fermi_derivative(grid.band_energy(M, p), point.temperature))
+                out[j] += weight[:, None, None, None] * X.mean(axis=2)
+    return out
 
 
 def conserves_spin(point) -> bool:
@@ -142,19 +227,26 @@ def conserves_spin(point) -> bool:
     return point.lambda_so == 0
 
 
+def _amplitude_parts(point, p_out, phi_out, p_in, phi_in):
+    """U(q) = sqrt(W(q)) of shape (t, A, B) and S = 1 + iλσ_z (p × p')_z of shape (t, A, B, 2, 2)
+    for p_out (t,) at phi_out (A,) ← p_in (t,) at phi_in (B,)."""
+    cos_dphi = np.cos(phi_out[:, None] - phi_in[None, :])
+    q = np.sqrt(np.maximum(p_out[:, None, None] ** 2 + p_in[:, None, None] ** 2
+                           - 2 * (p_out * p_in)[:, None, None] * cos_dphi, 0.0))
+    U = np.sqrt(dis.correlator(point, q))
+    x = (point.lambda_code * p_out * p_in)[:, None, None]
+    sin_in = np.sin(phi_in[None, :] - phi_out[:, None])[None]  # sin(φ' − φ), (1, a, b)
+    return U, impurity_spin_orbit_matrix(x, sin_in)
+
+
 def amplitude(point, p_out, phi_out, p_in, phi_in):
     """T_pp' = U(q)[1 + iλσ_z (p × p')_z] on a full angular grid, for the reference path.
 
     p_out, p_in: (t,) momenta; phi_out (A,), phi_in (B,): returns (T_pp', T_p'p), each of shape
     (t, A, B, 2, 2), with U = sqrt(W(q)) (``disorder.correlator``).
     """
-    cos_dphi = np.cos(phi_out[:, None] - phi_in[None, :])
-    q = np.sqrt(np.maximum(p_out[:, None, None] ** 2 + p_in[:, None, None] ** 2
-                           - 2 * (p_out * p_in)[:, None, None] * cos_dphi, 0.0))
-    U = np.sqrt(dis.correlator(point, q))[..., None, None]
-    x = (point.lambda_code * p_out * p_in)[:, None, None]
-    sin_in = np.sin(phi_in[None, :] - phi_out[:, None])[None]  # sin(φ' − φ), (1, a, b)
-    return U * impurity_spin_orbit_matrix(x, sin_in), U * impurity_spin_orbit_matrix(-x, sin_in)
+    U, S = _amplitude_parts(point, p_out, phi_out, p_in, phi_in)
+    return U[..., None, None] * S, U[..., None, None] * dagger(S)
 
 
 def reference_gain_loss(point, grid, M, p, pp, phi, P_out, P_in, f_in, f_out):

@@ -11,9 +11,10 @@ import numpy as np
 NAME = "relaxation"
 
 
-def assemble(point, grid, ops, pos, branches):
+def assemble(point, grid, ops, pos, branches, nonconserving=None):
     """Add −1/τ to the diagonal blocks of the point's chain positions ``pos``."""
     ops.diag[pos] -= np.eye(4) / point.tau
+    return {}
 
 
 def conserves_spin(point) -> bool:
