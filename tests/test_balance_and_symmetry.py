@@ -1,4 +1,4 @@
-"""The balance law (physics.md §2, §4.6), exact symmetries, and batch/point consistency."""
+"""The balance law (docs/model.md §2, §5.6), exact symmetries, and batch/point consistency."""
 
 import dataclasses
 

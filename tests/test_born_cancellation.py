@@ -1,4 +1,4 @@
-"""Born kernel: the spin Hall current vanishes for every disorder type and Δτ (physics.md §4.1).
+"""Born kernel: the spin Hall current vanishes for every disorder type and Δτ (docs/model.md §5.1).
 
 The intrinsic (rotation of ê_φ) and acceleration (∂f0/∂p) parts are each exactly ∓ e/8π:
 with a spin-conserving kernel the balance law fixes the response to each half of the drive,

@@ -1,8 +1,8 @@
-"""Drude conductivity and Edelstein spin density (physics.md §4.5).
+"""Drude conductivity and Edelstein spin density (docs/model.md §5.5).
 
 For δ disorder and Δτ ≥ 3 both agree with e²nτ/m and −(mα/4π)eEτ; the measured deviation
 at α ≤ 0.5, Δτ = 3 is ≤ 2.2e-4 (σ_xx) and ≤ 1.0e-3 (S_y) and falls with Δτ, hence the
-tolerances 5e-4 and 2e-3. At small Δτ this kinetic equation deviates: physics.md quotes the
+tolerances 5e-4 and 2e-3. At small Δτ this kinetic equation deviates: docs/model.md §5.5 quotes the
 ratios 0.99965 and 0.919 at α = 0.2, Δτ = 0.3 from an independent brute-force solver.
 For Δτ → ∞ every disorder type tends to the band-diagonal 2×2 Boltzmann solution; the
 remaining difference is the O(T²) Sommerfeld term (measured 5.6 T² and 6.5 T² for smooth
@@ -52,7 +52,7 @@ def test_large_delta_tau_limit_is_the_band_diagonal_boltzmann_solution(disorder,
 
 def test_smooth_disorder_transport_differs_from_spin_degenerate_drude():
     """The Boltzmann reference is not trivially Drude: for R p0 = 3, α = 0.2 the spinor
-    overlaps change σ_xx by > 1 % (physics.md §4.5 quotes 1.022 at αR = 3)."""
+    overlaps change σ_xx by > 1 % (an independent Boltzmann calculation gave 1.022 at αR = 3)."""
     p = at_delta_tau(1000.0, alpha=0.2, disorder="smooth", correlation_length=3.0)
     ref = analytic.band_diagonal_boltzmann(p)
     assert ref["sigma_xx"] / analytic.drude_sigma_xx(p) - 1 > 0.01

@@ -1,4 +1,4 @@
-"""Properties of the assembled collision operator (physics.md §3), for random distributions.
+"""Properties of the assembled collision operator (docs/model.md §3), for random distributions.
 
 The full-angular reference acts on arbitrary Hermitian f(p, φ); the reduced operator on the
 E ∥ x harmonic. Grids here are deliberately coarse (operator identities hold on any

@@ -1,4 +1,4 @@
-"""Relaxation kernel against the closed form of physics.md §4.2.
+"""Relaxation kernel against the closed form of docs/model.md §5.2.
 
 Tolerances: the solver matches the *thermal* closed form (same T, adaptive quadrature) to
 ≤ 1e-11 at the default spacing (docs/convergence.md, table "Relaxation kernel"); the T = 0

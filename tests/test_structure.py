@@ -131,3 +131,14 @@ def test_point_params_fields_and_defaults_come_from_the_table():
     for row in parameters.TABLE:
         if not row.required:
             assert getattr(point, row.name) == row.default
+
+
+def test_the_project_does_not_depend_on_files_outside_the_repository():
+    """The model description is docs/model.md; nothing may send a reader to ../shared."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    offenders = [f for f in tracked if f.endswith((".py", ".md", ".yaml", ".smk", ".rst", "Snakefile"))
+                 and any(word in (REPO / f).read_text() for word in ("physics.md", "shared/seed"))
+                 and f != "tests/test_structure.py"]
+    assert offenders == []

@@ -18,7 +18,7 @@ from . import disorder as dis
 
 
 def relaxation_sigma_sH_zero_temperature(point: PointParams) -> float:
-    """Bare-bubble spin Hall conductivity, physics.md §4 item 2 (T = 0).
+    """Bare-bubble spin Hall conductivity, docs/model.md §5.2 (T = 0).
 
     σ_sH = −[1 − (arctan x− − arctan x+)/(m α² τ)],  x± = |α| τ p_F±.
     """
@@ -71,7 +71,7 @@ def relaxation_spin_density_thermal(point: PointParams) -> float:
 
 
 def relaxation_spin_density(point: PointParams) -> float:
-    """S_y with the relaxation kernel, physics.md §4 item 5: −(m α eEτ/8π) d²/(1 + d²), d = Δτ.
+    """S_y with the relaxation kernel, docs/model.md §5.2: −(m α eEτ/8π) d²/(1 + d²), d = Δτ.
 
     Evaluates the momentum dependence of αpτ at p̄_F only: valid for mα ≪ p0."""
     d = point.delta_tau

@@ -6,7 +6,7 @@ q² = p² + p'² − 2 p p' cos θ. The collision integral needs the Fourier mom
     W_k(p, p') = (1/2π) ∫_0^{2π} dθ W(q(θ)) cos kθ,          k = 0, 1, 2, …
 
 The strength is fixed by the transport time at the mean Fermi momentum p̄_F
-(physics.md §1):  1/τ = (1/2π) ∫ dθ W(2 p̄_F sin(θ/2)) (1 − cos θ).
+(docs/model.md §1):  1/τ = (1/2π) ∫ dθ W(2 p̄_F sin(θ/2)) (1 − cos θ).
 
 Shapes (R, d, q_TF in code units):
   delta   : W = w0

@@ -2,7 +2,7 @@
 
 The δ-functions of the collision integral connect |p| to |p'| = p (same band),
 p' = p ± |α| (between bands: ε_lower(p + |α|) = ε_upper(p)) and, in the lower band
-below the crossing (p < |α|), to p' = |α| − p (physics.md §3). On the grid
+below the crossing (p < |α|), to p' = |α| − p (docs/model.md §3). On the grid
 
     p_j = (j + ½) h,   h = |α| / n,   n even,   j = 0 … nK − 1,
 

@@ -149,7 +149,7 @@ def skew_scattering(ds):
 
     The fitted exponent is shown for alpha = 0 (no Dyakonov–Perel relaxation) and for every
     alpha over the τ values where τ_s/τ_DP < 0.1 (at least three). For alpha > 0 the curves
-    include the τ-independent Born-order λ terms (docs/impurity_spin_orbit.md), marked by the
+    include the τ-independent Born-order λ terms (docs/extrinsic.md), marked by the
     dotted line, which dominate once Rashba relaxation has suppressed the skew term.
     """
     ds = _extra_fixed(ds)
