@@ -168,7 +168,7 @@ def extrinsic_at_zero_rashba(point: PointParams) -> dict:
     harmonic e^{iφ} the collision integral is −(γ + isω) with the transport rate
     γ = (1 + y²/2)/τ (Elliott–Yafet λ² terms) and the skew rate ω = π g y/τ (third order),
     y = λp², g = impurity_strength (Engel, Halperin & Rashba, PRL 95, 166605 (2005), for the
-    mechanism). The drives: acceleration (−dF/dp) cos φ; the side-jump corrections
+    mechanism). The drives (form St f1 = D): acceleration (dF/dp) cos φ; the side-jump corrections
     δF = −λ p F'(ε) sin φ σ_z (energy in the field during a collision: its response is δF
     itself) and the coordinate-shift source λ p F'(ε) sin φ σ_z/τ. Solving the 2×2 system
     of the cos φ and sin φ harmonics per spin, with −dF/dp = −pF'(ε) ≥ 0:
@@ -177,8 +177,8 @@ def extrinsic_at_zero_rashba(point: PointParams) -> dict:
         side jump = 2∫dp p² (−dF/dp) λ [1 + 1/(τγ)],
 
     (the second term of skew is the third-order kernel acting on the coordinate-shift response),
-    i.e. 4πgλ_so τ/(1 + λ_so²/2)² and 2λ_so[1 + 1/(1 + λ_so²/2)] = 4λ_so[1 − λ_so²/4 + O(λ⁴)]
-    at T = 0 and leading order in g. Returns {"skew": …, "side_jump": …} in e/8π.
+    i.e. ≈ 4πgλ_so τ/(1 + λ_so²/2)² for πgλ_so E_Fτ ≪ 1 and 2λ_so[1 + 1/(1 + λ_so²/2)] =
+    4λ_so[1 − λ_so²/4 + O(λ⁴)] at T = 0. Returns {"skew": …, "side_jump": …} in e/8π.
     """
     if point.disorder != "delta" or point.alpha != 0:
         raise ValueError("the closed forms cover delta disorder at alpha = 0 only")
