@@ -21,5 +21,6 @@ include: "workflow/rules/plots.smk"
 rule all:
     input:
         f"{RESULTS}/spin_hall.nc",
+        f"{RESULTS}/summary.tsv",
         expand(f"{RESULTS}/figures/{{figure}}.{{ext}}", figure=FIGURES, ext=["pdf", "png"]),
     default_target: True

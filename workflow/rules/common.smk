@@ -3,7 +3,7 @@ import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import spinflux  # noqa: E402
-from spinflux.plots import FIGURE_NAMES as FIGURES  # noqa: E402
+from spinflux.plots import variants  # noqa: E402
 from spinflux.provenance import FIGURES as PLOT_MODULES, source_hash  # noqa: E402
 from spinflux.study import StudyError, validate_config  # noqa: E402
 
@@ -20,6 +20,9 @@ def _validated_study(config):
 STUDY = _validated_study(config)
 RESULTS = f"results/{STUDY.name}"
 CHUNKS = {(c.disorder, c.kernel, c.name): c for c in STUDY.chunks}
+# one figure per extra-axis value combination: file stem → (figure, selection)
+FIGURE_VARIANTS = variants({axis: STUDY.axes[axis] for axis in STUDY.extra_axes})
+FIGURES = list(FIGURE_VARIANTS)
 
 
 wildcard_constraints:
@@ -39,3 +42,11 @@ def chunk_files(wildcards=None):
 # the package's sources: a change of the solver reruns the chunks, of the plotting code the plots
 SOLVER_CODE = source_hash()
 PLOT_CODE = source_hash(PLOT_MODULES)
+
+
+def figure_name(wildcards):
+    return FIGURE_VARIANTS[wildcards.figure][0]
+
+
+def figure_selection(wildcards):
+    return FIGURE_VARIANTS[wildcards.figure][1]

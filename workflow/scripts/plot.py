@@ -12,10 +12,10 @@ def main(smk):
     import xarray as xr
 
     from spinflux.dataset import atomic_path
-    from spinflux.plots import FIGURES
+    from spinflux.plots import draw
 
     with xr.open_dataset(smk.input[0]) as ds:
-        fig = FIGURES[smk.wildcards.figure](ds.load())
+        fig = draw(smk.params.figure, ds.load(), smk.params.selection)
     for key in ("pdf", "png"):
         with atomic_path(smk.output[key]) as tmp:
             fig.savefig(tmp, dpi=200, format=key)

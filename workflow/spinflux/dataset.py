@@ -93,6 +93,25 @@ def atomic_path(path: str, suffix: str = ""):
         raise
 
 
+CORE_AXES = ("disorder", "kernel", "alpha", "tau")
+
+
+def extra_axes(ds: xr.Dataset) -> list[str]:
+    """Grid axes of a study dataset beyond (disorder, kernel, alpha, tau), in order."""
+    return [d for d in ds["sigma_sH"].dims if d not in CORE_AXES]
+
+
+def parameter(ds: xr.Dataset, name: str) -> xr.DataArray:
+    """The value of a physical parameter over the study grid, whether it is a grid axis (a
+    coordinate) or fixed per slice (the ``fixed_<name>`` variable of ``chunk_dataset``); NaN
+    where the study does not record it."""
+    if name in ds.coords:
+        return ds[name].broadcast_like(ds["sigma_sH"].isel(tau=0, drop=True))
+    if f"fixed_{name}" in ds:
+        return ds[f"fixed_{name}"]
+    return xr.full_like(ds["sigma_sH"].isel(tau=0, drop=True), np.nan)
+
+
 def write_atomic(ds: xr.Dataset, path: str):
     """Write NetCDF to a temporary file in the target directory, then rename: a killed job
     leaves no truncated file under the final name."""

@@ -1,4 +1,15 @@
-"""Figures of a merged study dataset (matplotlib; readable in print).
+"""Figures of a study dataset (matplotlib), readable in print and on screen, for any valid study.
+
+Every figure is drawn from the merged dataset alone (``spinflux.dataset`` accessors); reference
+lines come from ``spinflux.analytic``. A study with extra grid axes gets one figure per value
+combination (``variants``), labelled in its title. Figures:
+
+* ``sigma_vs_delta_tau`` (headline): per disorder, the bare bubble rising to −e/8π and the Born
+  zero with its error band, then the extrinsic channels of the beyond-Born kernel;
+* ``born_cancellation``: the intrinsic and acceleration parts of the Born σ_sH and their sum;
+* ``extrinsic``: skew ∝ τ and the flat side jump at α = 0, and their Rashba suppression against
+  the analytic law;
+* ``sigma_map``: σ_sH over (α, τ) per disorder and kernel.
 
 matplotlib is imported when a figure is drawn, not with the module: the workflow reads
 ``FIGURE_NAMES`` while parsing, in every job.
@@ -6,190 +17,639 @@ matplotlib is imported when a figure is drawn, not with the module: the workflow
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
-from . import analytic
+from . import analytic, dataset
+from .parameters import DISORDERS, KERNELS
 
-FIGURE_NAMES = ("sigma_vs_delta_tau", "born_cancellation", "skew_scattering", "sigma_map")
+FIGURE_NAMES = ("sigma_vs_delta_tau", "born_cancellation", "extrinsic", "sigma_map")
+KERNEL_COLOR = {"relaxation": "tab:blue", "born": "tab:red", "beyond_born": "tab:green"}
+CHANNEL_STYLE = {"sigma_sH": dict(color="k", ls="-", label="total σ_sH"),
+                 "sigma_sH_skew": dict(color="tab:green", ls="--", label="skew"),
+                 "sigma_sH_side_jump": dict(color="tab:orange", ls=":", label="side jump"),
+                 "sigma_sH_elliott_yafet": dict(color="tab:purple", ls="-.",
+                                                label="Elliott–Yafet (bare)")}
+#: width of one panel and the font sizes, in inches and points at the printed size
+PANEL_WIDTH = 3.1
+RC = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "legend.fontsize": 8,
+      "xtick.labelsize": 8, "ytick.labelsize": 8, "figure.titlesize": 10}
 
 
-class _LazyPyplot:
-    def __getattr__(self, name):
+class _Figures:
+    """Figures without pyplot (no global registry, no backend switch): a Figure with an Agg
+    canvas, drawn under the module's rc settings."""
+
+    @staticmethod
+    def subplots(nrows=1, ncols=1, figsize=None, layout="constrained", squeeze=True, **kw):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, layout=layout)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots(nrows, ncols, squeeze=squeeze, **kw)
+
+
+def _pyplot():
+    return _Figures
+
+
+def _with_rc(function):
+    import functools
+
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
         import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot
+        with matplotlib.rc_context(RC):
+            return function(*args, **kwargs)
 
-        return getattr(matplotlib.pyplot, name)
-
-
-plt = _LazyPyplot()
-
-KERNEL_STYLE = {"relaxation": dict(color="tab:blue", marker="o"),
-                "born": dict(color="tab:red", marker="s"),
-                "beyond_born": dict(color="tab:green", marker="^")}
+    return wrapped
 
 
-def _extra_fixed(ds):
-    """Select the first value of every extra axis (figures are over alpha, tau)."""
-    extra = [d for d in ds.sigma_sH.dims if d not in ("disorder", "kernel", "alpha", "tau")]
-    return ds.isel({d: 0 for d in extra})
+def _label(value) -> str:
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
 
 
-def _missing_kernel_figure(kernel: str):
-    """A figure that says the study has no slice of the kernel it would show."""
-    fig, ax = plt.subplots(figsize=(4.5, 3.5))
-    ax.text(0.5, 0.5, f"no {kernel} kernel in this study", ha="center", va="center")
-    ax.set_axis_off()
-    return fig
+def variants(extra: dict) -> dict:
+    """File stem → (figure name, selection of the extra axes) for every figure and every
+    combination of extra-axis values (``extra``: axis → list of values, in order)."""
+    names = list(extra)
+    out = {}
+    for combo in itertools.product(*(extra[n] for n in names)):
+        selection = dict(zip(names, combo))
+        suffix = "".join(f"_{n}{_label(v)}" for n, v in selection.items())
+        for figure in FIGURE_NAMES:
+            out[figure + suffix] = (figure, selection)
+    return out
 
 
-def sigma_vs_delta_tau(ds):
-    """σ_sH against Δτ per disorder type, every kernel, all alpha, with the universal −e/8π."""
-    ds = _extra_fixed(ds)
-    disorders = list(ds.disorder.values)
-    fig, axes = plt.subplots(1, len(disorders), figsize=(4.2 * len(disorders), 3.6), sharey=True,
-                             squeeze=False)
-    for ax, disorder in zip(axes[0], disorders):
-        for kernel in ds.kernel.values:
-            sub = ds.sel(disorder=disorder, kernel=kernel)
-            x = sub.delta_tau.values.ravel()
-            y = sub.sigma_sH.values.ravel()
-            err = sub.error_estimate.values.ravel()
-            order = np.argsort(x)
-            style = KERNEL_STYLE.get(str(kernel), {})
-            ax.plot(x[order], y[order], ls="none", ms=3, alpha=0.8, label=str(kernel), **style)
-            if str(kernel) == "born":
-                ax.fill_between(x[order], -err[order], err[order], color=style.get("color"),
-                                alpha=0.2, lw=0)
-        ax.axhline(-1.0, color="k", lw=0.8, ls="--", label="universal −e/8π")
-        ax.axhline(0.0, color="k", lw=0.5)
-        ax.set_xscale("log")
-        ax.set_xlabel("Δτ/ħ")
-        ax.set_title(f"{disorder} disorder")
-    axes[0][0].set_ylabel("σ_sH  [e/8π]")
-    axes[0][-1].legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
+def draw(figure: str, ds, selection: dict | None = None):
+    """The named figure of dataset ``ds`` at the extra-axis values ``selection``."""
+    selection = selection or {}
+    missing = [a for a in dataset.extra_axes(ds) if a not in selection]
+    if missing:
+        raise ValueError(f"select a value of every extra axis {missing} (plots.variants)")
+    sub = ds.sel(selection) if selection else ds
+    context = ", ".join(f"{k} = {v:g}" for k, v in selection.items())
+    return FIGURES[figure](sub, context)
 
 
-def born_cancellation(ds):
-    """Intrinsic and acceleration parts of the Born σ_sH and their sum against Δτ."""
-    ds = _extra_fixed(ds)
-    if "born" not in ds.kernel.values:
-        return _missing_kernel_figure("born")
-    sub = ds.sel(kernel="born")
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for name, color, label in (("sigma_sH_intrinsic", "tab:purple", "intrinsic (Berry)"),
-                               ("sigma_sH_acceleration", "tab:orange", "acceleration"),
-                               ("sigma_sH", "k", "sum = σ_sH")):
-        x = sub.delta_tau.values.ravel()
-        y = sub[name].values.ravel()
-        order = np.argsort(x)
-        ax.plot(x[order], y[order], ls="none", marker=".", ms=3, color=color, label=label)
-    ax.set_xscale("log")
-    ax.set_xlabel("Δτ/ħ")
-    ax.set_ylabel("Born σ_sH parts  [e/8π]")
-    ax.set_ylim(-1.3, 1.3)
-    ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Born: the intrinsic −e/8π is cancelled by the acceleration term")
-    fig.tight_layout()
-    return fig
+# -- helpers ------------------------------------------------------------------------------------
+def _title(fig, text: str, context: str):
+    fig.suptitle(text + (f"  [{context}]" if context else ""), wrap=True)
 
 
-def _cell_edges(values, log):
-    """Edges of the cells centred on sorted ``values`` (geometric midpoints on a log axis)."""
-    v = np.log(values) if log else np.asarray(values, dtype=float)
-    if v.size == 1:
-        half = 0.5 if log else max(abs(v[0]) * 0.5, 0.5)
-        edges = np.array([v[0] - half, v[0] + half])
-    else:
-        mid = 0.5 * (v[1:] + v[:-1])
-        edges = np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
-    return np.exp(edges) if log else edges
+def _log_axis(axis, values):
+    """Log ticks that stay readable on narrow ranges: majors at 1, 2, 5 × 10ⁿ when the data
+    span less than two decades, no minor labels."""
+    import matplotlib.ticker as mt
+
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    narrow = values.size and values.max() / values.min() < 100
+    axis.set_major_locator(mt.LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,),
+                                         numticks=8))
+    axis.set_major_formatter(mt.LogFormatterSciNotation(labelOnlyBase=False) if narrow
+                             else mt.LogFormatterSciNotation())
+    axis.set_minor_formatter(mt.NullFormatter())
 
 
-def sigma_map(ds):
-    """σ_sH over (alpha, tau): one panel per (disorder, kernel), a shared diverging colour scale."""
-    ds = _extra_fixed(ds)
-    disorders, kernels = list(ds.disorder.values), list(ds.kernel.values)
-    ds = ds.sortby(["alpha", "tau"])
-    if np.any(ds.alpha.values > 0) and np.any(ds.alpha.values == 0) and np.all(ds.alpha.values >= 0):
-        ds = ds.sel(alpha=ds.alpha.values[ds.alpha.values > 0])  # α = 0 has no place on a log axis
-    fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False, layout="constrained",
-                             figsize=(3.4 * len(kernels) + 1.2, 2.8 * len(disorders)))
-    limit = max(1.0, float(np.abs(ds.sigma_sH).max()))
-    log_alpha = bool(np.all(ds.alpha.values > 0))
-    tau_edges = _cell_edges(ds.tau.values, log=True)
-    alpha_edges = _cell_edges(ds.alpha.values, log=log_alpha)
-    mesh = None
-    for i, disorder in enumerate(disorders):
-        for k, kernel in enumerate(kernels):
-            ax = axes[i][k]
-            z = ds.sigma_sH.sel(disorder=disorder, kernel=kernel).transpose("alpha", "tau").values
-            mesh = ax.pcolormesh(tau_edges, alpha_edges, z, cmap="RdBu_r", vmin=-limit,
-                                 vmax=limit)
+def _limits(values, pad=0.08, log=False):
+    """Axis limits that contain ``values`` (finite ones) with a margin."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v) & ((v > 0) if log else True)]
+    if v.size == 0:
+        return None
+    lo, hi = v.min(), v.max()
+    if log:
+        span = math.log10(hi / lo) if hi > lo else 1.0
+        return lo / 10 ** (pad * span + 0.05), hi * 10 ** (pad * span + 0.05)
+    span = hi - lo if hi > lo else max(abs(hi), 1e-12)
+    return lo - pad * span, hi + pad * span
+
+
+def _signed_log(ax, x, y, color, label, **kw):
+    """|y| on a log axis, filled markers where y > 0 and open ones where y < 0, so sign changes
+    stay visible; one legend entry. Returns the plotted |y|."""
+    y = np.asarray(y, dtype=float)
+    line, = ax.plot(x, np.abs(y), color=color, lw=kw.pop("lw", 1.0), ls=kw.pop("ls", "-"),
+                    label=label, marker=None, **kw)
+    pos, neg = y > 0, y < 0
+    ax.plot(np.asarray(x)[pos], y[pos], ls="none", marker="o", ms=3.5, color=color)
+    ax.plot(np.asarray(x)[neg], -y[neg], ls="none", marker="o", ms=3.5, mfc="white", color=color)
+    return np.abs(y)
+
+
+def _legend(ax, where="below", **kw):
+    """The panel's legend next to it, outside the data area, so that it never covers a point:
+    ``where`` "right" (a legend shared by a row of panels) or "below" (the panel's own)."""
+    if not ax.get_legend_handles_labels()[0]:
+        return None
+    if where == "right":
+        return ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False, **kw)
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, **kw)
+
+
+def _data_points(ax):
+    """Display coordinates of every plotted vertex and marker of ``ax``."""
+    pts = []
+    for line in ax.get_lines():
+        xy = np.column_stack([np.asarray(line.get_xdata(), float),
+                              np.asarray(line.get_ydata(), float)])
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        if xy.size:
+            pts.append(ax.transData.transform(xy))
+    for coll in ax.collections:
+        offsets = np.asarray(coll.get_offsets(), float)
+        if offsets.size and not isinstance(coll, type(None)):
+            offsets = offsets[np.all(np.isfinite(offsets), axis=1)]
+            if offsets.size:
+                pts.append(ax.transData.transform(offsets))
+    return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+def _empty(ax, text):
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _sorted_by(x, *ys):
+    order = np.argsort(x)
+    return (np.asarray(x)[order],) + tuple(np.asarray(y)[order] for y in ys)
+
+
+def _alpha_colors(alphas):
+    import matplotlib
+
+    nonzero = sorted(a for a in alphas if a != 0)
+    cmap = matplotlib.colormaps["viridis"]
+    return {a: cmap(0.9 * i / max(1, len(nonzero) - 1)) for i, a in enumerate(nonzero)}
+
+
+def _alpha_colorbar(fig, axes, alphas):
+    import matplotlib
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    nonzero = sorted(a for a in alphas if a != 0)
+    if len(nonzero) < 2:
+        return
+    colors = [_alpha_colors(alphas)[a] for a in nonzero]
+    bounds = np.arange(len(nonzero) + 1)
+    mappable = matplotlib.cm.ScalarMappable(BoundaryNorm(bounds, len(nonzero)),
+                                            ListedColormap(colors))
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.9, pad=0.02)
+    step = max(1, len(nonzero) // 6)
+    bar.set_ticks(bounds[:-1][::step] + 0.5)
+    bar.set_ticklabels([f"{a:.3g}" for a in nonzero[::step]])
+    bar.set_label("α  [p0/m]")
+
+
+def _ordered(values, canonical):
+    """The study's values in the order of the physics (e.g. relaxation, born, beyond_born), not
+    the alphabetical order of a merged dataset."""
+    values = [str(v) for v in values]
+    return [v for v in canonical if v in values] + [v for v in values if v not in canonical]
+
+
+def _kernel(ds, kernel):
+    return ds.sel(kernel=kernel) if kernel in ds.kernel.values else None
+
+
+def _x_axis(ds):
+    """Δτ if the study has α ≠ 0, else τ (α = 0 has no place on a log Δτ axis)."""
+    return ("delta_tau", "Δτ/ħ") if np.any(ds.alpha.values != 0) else ("tau", "τ  [ħ/E_F]")
+
+
+def _xy(sub, name, xname):
+    """Values of ``name`` against ``xname`` over (alpha, tau) of one (disorder, kernel) slice,
+    without α = 0 when x is Δτ."""
+    alphas = sub.alpha.values
+    keep = alphas != 0 if xname == "delta_tau" else np.ones(alphas.size, bool)
+    x = (sub.delta_tau if xname == "delta_tau" else sub.tau.broadcast_like(sub[name]))
+    x = x.transpose("alpha", "tau").values[keep]
+    y = sub[name].transpose("alpha", "tau").values[keep]
+    a = np.broadcast_to(alphas[keep][:, None], x.shape)
+    return x.ravel(), y.ravel(), a.ravel()
+
+
+# -- figures ------------------------------------------------------------------------------------
+def sigma_vs_delta_tau(ds, context=""):
+    """Headline: σ_sH against Δτ per disorder. Row 1: the bare bubble (relaxation) rising to the
+    universal −e/8π, with the analytic bare curve, and the Born zero; row 2: the Born |σ_sH|
+    against its error estimate; row 3: the extrinsic channels (beyond_born) at the smallest
+    α ≠ 0, on a symmetric-log scale. Rows of kernels the study lacks are left out."""
+    plt = _pyplot()
+    disorders = _ordered(ds.disorder.values, DISORDERS)
+    xname, xlabel = _x_axis(ds)
+    rows = [r for r, k in (("bare", ("relaxation", "born")), ("born", ("born",)),
+                           ("extrinsic", ("beyond_born",)))
+            if any(kk in ds.kernel.values for kk in k)]
+    fig, axes = plt.subplots(len(rows), len(disorders), squeeze=False, sharex="col",
+                             figsize=(PANEL_WIDTH * len(disorders) + 1.2, 2.6 * len(rows) + 0.8),
+                             layout="constrained")
+    colors = _alpha_colors(ds.alpha.values)
+    for c, disorder in enumerate(disorders):
+        d = ds.sel(disorder=disorder)
+        for r, row in enumerate(rows):
+            ax = axes[r][c]
             ax.set_xscale("log")
-            if log_alpha:
-                ax.set_yscale("log")
-            ax.set_title(f"{disorder}, {kernel}", fontsize=9)
-            ax.set_xlabel("τ  [ħ/E_F]")
-            ax.set_ylabel("α  [p0/m]")
-    fig.colorbar(mesh, ax=axes, label="σ_sH  [e/8π]", shrink=0.8)
+            if row == "bare":
+                _bare_row(ax, d, xname, colors)
+            elif row == "born":
+                _born_zero_row(ax, d, xname)
+            else:
+                _extrinsic_row(ax, d, xname)
+            if r == 0:
+                ax.set_title(f"{disorder} disorder")
+            if r == len(rows) - 1:
+                ax.set_xlabel(xlabel)
+            _log_axis(ax.xaxis, d[xname].values)
+    for r in range(len(rows)):
+        _legend(axes[r][-1], "right")
+    if "relaxation" in ds.kernel.values:
+        _alpha_colorbar(fig, axes[0, :], ds.alpha.values)
+    alpha_zero = " (α = 0 is shown against τ in 'extrinsic')" if (
+        xname == "delta_tau" and np.any(ds.alpha.values == 0)) else ""
+    _title(fig, "Spin Hall conductivity: bare bubble, Born zero, extrinsic" + alpha_zero, context)
     return fig
 
 
-def _fitted_slope(tau, value):
-    """Exponent of |value| ∝ τ^s by least squares in log-log."""
+def _bare_row(ax, d, xname, colors):
+    ys = []
+    rel = _kernel(d, "relaxation")
+    if rel is not None:
+        x, y, a = _xy(rel, "sigma_sH", xname)
+        ax.scatter(x, y, s=9, c=[colors.get(v, "k") for v in a], zorder=3)
+        ax.plot([], [], ls="none", marker="o", color="0.35", label="relaxation (bare bubble)")
+        ys.append(y)
+        xs = np.geomspace(max(x.min(), 1e-3), x.max(), 200) if x.size else np.array([])
+        if xname == "delta_tau" and xs.size:
+            ax.plot(xs, -xs**2 / (1 + xs**2), color="k", lw=0.8, ls="--",
+                    label="bare, mα ≪ p0: −d²/(1 + d²)")
+    born = _kernel(d, "born")
+    if born is not None:
+        x, y, _ = _xy(born, "sigma_sH", xname)
+        _, err, _ = _xy(born, "error_estimate", xname)
+        x, y, err = _sorted_by(x, y, err)
+        ax.plot(x, y, color=KERNEL_COLOR["born"], lw=1.2, label="Born")
+        ax.fill_between(x, y - err, y + err, color=KERNEL_COLOR["born"], alpha=0.25, lw=0)
+        ys.append(y)
+    ax.axhline(-1.0, color="0.4", lw=0.6, ls=":")
+    ax.axhline(0.0, color="0.4", lw=0.4)
+    ys.append([-1.0, 0.0])
+    ax.set_ylim(*_limits(np.concatenate([np.ravel(v) for v in ys])))
+    ax.set_ylabel("σ_sH  [e/8π]")
+
+
+def _born_zero_row(ax, d, xname):
+    born = _kernel(d, "born")
+    x, y, _ = _xy(born, "sigma_sH", xname)
+    _, err, _ = _xy(born, "error_estimate", xname)
+    x, y, err = _sorted_by(x, y, err)
+    ax.set_yscale("log")
+    floor = 1e-17  # |σ_sH| can be exactly 0 at α = 0
+    shown = np.maximum(np.abs(y), floor)
+    ax.plot(x, shown, ls="none", marker=".", ms=4, color=KERNEL_COLOR["born"], label="Born |σ_sH|")
+    ax.plot(x, np.maximum(err, floor), ls="none", marker="_", ms=5, color="0.3",
+            label="its error estimate")
+    lim = _limits(np.concatenate([shown, np.maximum(err, floor)]), log=True)
+    if lim:
+        ax.set_ylim(*lim)
+    _log_axis(ax.yaxis, np.concatenate([shown, err]))
+    ax.set_ylabel("Born |σ_sH|  [e/8π]")
+
+
+def _extrinsic_row(ax, d, xname):
+    beyond = _kernel(d, "beyond_born")
+    alphas = [a for a in beyond.alpha.values if a != 0] if xname == "delta_tau" else list(
+        beyond.alpha.values)
+    lam = float(np.nanmax(np.abs(dataset.parameter(beyond, "lambda_so").values)))
+    if not alphas:
+        _empty(ax, "no α ≠ 0 for beyond_born")
+        return
+    alpha = min(alphas, key=abs)
+    sub = beyond.sel(alpha=alpha)
+    x = sub[xname].values
+    shown = []
+    ax.set_yscale("log")
+    for name, style in CHANNEL_STYLE.items():
+        xs, ys = _sorted_by(x, sub[name].values)
+        style = dict(style)
+        shown.append(_signed_log(ax, xs, ys, style.pop("color"), style.pop("label"), **style))
+    ax.plot([], [], ls="none", marker="o", mfc="white", color="0.3", label="open marker: < 0")
+    lim = _limits(np.concatenate(shown), log=True)
+    if lim:
+        ax.set_ylim(*lim)
+    _log_axis(ax.yaxis, np.concatenate(shown))
+    ax.set_ylabel("|beyond_born σ_sH|  [e/8π]")
+    ax.set_title(f"beyond_born, α = {alpha:.3g}, λ_so = {lam:g}", fontsize=8)
+
+
+def born_cancellation(ds, context=""):
+    """The intrinsic (Berry) and acceleration parts of the Born σ_sH per disorder, coloured by α,
+    and their sum against its error estimate. The title states what the data show."""
+    plt = _pyplot()
+    born = _kernel(ds, "born")
+    if born is None:
+        fig, ax = plt.subplots(figsize=(4.5, 2.5), layout="constrained")
+        _empty(ax, "no born kernel in this study")
+        _title(fig, "Born cancellation", context)
+        return fig
+    disorders = _ordered(born.disorder.values, DISORDERS)
+    xname, xlabel = _x_axis(born)
+    fig, axes = plt.subplots(2, len(disorders), squeeze=False, sharex="col", layout="constrained",
+                             figsize=(PANEL_WIDTH * len(disorders) + 1.2, 5.4))
+    colors = _alpha_colors(born.alpha.values)
+    for c, disorder in enumerate(disorders):
+        sub = born.sel(disorder=disorder)
+        ax = axes[0][c]
+        for name, marker, label in (("sigma_sH_intrinsic", "v", "intrinsic (Berry)"),
+                                    ("sigma_sH_acceleration", "^", "acceleration")):
+            x, y, a = _xy(sub, name, xname)
+            ax.scatter(x, y, s=12, marker=marker, c=[colors.get(v, "k") for v in a])
+            ax.plot([], [], ls="none", marker=marker, color="0.35", label=label)
+        x, y, _ = _xy(sub, "sigma_sH", xname)
+        ax.scatter(x, y, s=12, marker="o", color="k", label="sum = σ_sH")
+        ax.set_xscale("log")
+        ax.set_ylim(-1.35, 1.35)
+        ax.set_title(f"{disorder} disorder")
+        ax.set_ylabel("Born σ_sH parts  [e/8π]")
+        ax = axes[1][c]
+        _, err, _ = _xy(sub, "error_estimate", xname)
+        x, y, err = _sorted_by(x, y, err)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.plot(x, np.maximum(np.abs(y), 1e-17), ls="none", marker="o", ms=3, color="k",
+                label="|sum|")
+        ax.plot(x, np.maximum(err, 1e-17), ls="none", marker="_", ms=5, color="0.4",
+                label="error estimate")
+        lim = _limits(np.concatenate([np.maximum(np.abs(y), 1e-17), np.maximum(err, 1e-17)]), log=True)
+        if lim:
+            ax.set_ylim(*lim)
+        _log_axis(ax.yaxis, np.concatenate([np.abs(y), err]))
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("|Born σ_sH|  [e/8π]")
+        for a in axes[:, c]:
+            _log_axis(a.xaxis, sub[xname].values)
+    for row in axes:
+        _legend(row[-1], "right")
+    _alpha_colorbar(fig, axes[0, :], born.alpha.values)
+    _title(fig, cancellation_statement(born), context)
+    return fig
+
+
+def cancellation_statement(born) -> str:
+    """What the Born data show, in one sentence (computed, for the title and the report)."""
+    lam = dataset.parameter(born, "lambda_so").values
+    total = np.abs(born.sigma_sH.values)
+    err = born.error_estimate.values
+    split = born.where(born.alpha != 0)  # α = 0 has no spin splitting and both parts zero
+    intr = split.sigma_sH_intrinsic.values
+    acc = split.sigma_sH_acceleration.values
+    if np.all(lam == 0) and np.all(total <= err + 1e-11):
+        parts = (f"intrinsic {np.nanmean(intr):+.6f} and acceleration {np.nanmean(acc):+.6f} e/8π"
+                 if np.any(np.isfinite(intr)) else "intrinsic and acceleration parts (α = 0: 0)")
+        return (f"Born: {parts} cancel; max |σ_sH| = {total.max():.1e} within its error "
+                f"estimate (max {err.max():.1e})")
+    if np.all(lam == 0):
+        return (f"Born: the parts do not cancel within the error estimate "
+                f"(max |σ_sH| = {total.max():.2g}, max error {err.max():.1e})")
+    return (f"Born with λ_so ≠ 0: the parts do not cancel (max |σ_sH| = {total.max():.2g} e/8π); "
+            f"the field spin-orbit part and the side jump add to them")
+
+
+def extrinsic(ds, context=""):
+    """Row 1: at α = 0 the skew channel ∝ τ (slope fitted where ≥ 3 points) and the flat side
+    jump with its analytic value; row 2: both over their α = 0 values against Δτ/λ_so, collapsed
+    onto the analytic law 2/(2 + x²). Signs: filled markers positive, open negative."""
+    plt = _pyplot()
+    beyond = _kernel(ds, "beyond_born")
+    if beyond is None:
+        fig, ax = plt.subplots(figsize=(4.5, 2.5), layout="constrained")
+        _empty(ax, "no beyond_born kernel in this study")
+        _title(fig, "Extrinsic spin Hall effect", context)
+        return fig
+    disorders = _ordered(beyond.disorder.values, DISORDERS)
+    fig, axes = plt.subplots(2, len(disorders), squeeze=False, layout="constrained",
+                             figsize=(PANEL_WIDTH * len(disorders) + 1.2, 5.6))
+    colors = _alpha_colors(beyond.alpha.values)
+    for c, disorder in enumerate(disorders):
+        sub = beyond.sel(disorder=disorder)
+        lam_values = dataset.parameter(sub, "lambda_so").values
+        lam = float(lam_values.flat[0])
+        axes[0][c].set_title(f"{disorder}, beyond_born, λ_so = {lam:g}")
+        if lam == 0 or not np.all(lam_values == lam):
+            for ax in axes[:, c]:
+                _empty(ax, "λ_so = 0: no extrinsic spin-orbit" if lam == 0 else
+                       "λ_so varies over α: no common law")
+            continue
+        _zero_rashba_panel(axes[0][c], sub, lam)
+        _suppression_panel(axes[1][c], sub, lam, colors)
+        if disorder != "delta" and np.any(sub.alpha.values != 0):
+            axes[1][c].set_title("not quantitative for this disorder\n(docs/extrinsic.md §5)",
+                                 fontsize=8)
+        _legend(axes[0][c], "below")
+    _legend(axes[1][-1], "below")
+    if np.any(beyond.alpha.values != 0) and np.any(beyond.alpha.values == 0):
+        _alpha_colorbar(fig, axes[1, :], beyond.alpha.values)
+    _title(fig, "Extrinsic spin Hall effect: skew scattering and side jump, and their Rashba "
+                "suppression", context)
+    return fig
+
+
+def fitted_slope(tau, value):
+    """Exponent s of |value| ∝ τ^s by least squares in log-log, or None when fewer than three
+    points of one sign are given (a slope through one or two points claims nothing)."""
+    tau, value = np.asarray(tau, float), np.asarray(value, float)
+    if tau.size < 3 or not (np.all(value > 0) or np.all(value < 0)):
+        return None
     return float(np.polyfit(np.log(tau), np.log(np.abs(value)), 1)[0])
 
 
-def skew_scattering(ds):
-    """|σ_sH| of the beyond-Born kernel against τ per disorder type, one curve per alpha.
+def _zero_rashba_panel(ax, sub, lam):
+    if 0.0 not in sub.alpha.values:
+        _empty(ax, "no α = 0 in this study")
+        return
+    zero = sub.sel(alpha=0.0)
+    tau = zero.tau.values
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    shown = []
+    skew = zero.sigma_sH_skew.values
+    slope = fitted_slope(tau, skew)
+    label = "skew, α = 0" + (f": slope {slope:.3f}" if slope is not None else "")
+    shown.append(_signed_log(ax, tau, skew, "tab:green", label, ls="--"))
+    shown.append(_signed_log(ax, tau, zero.sigma_sH_side_jump.values, "tab:orange",
+                             "side jump, α = 0", ls=":"))
+    reference = float(analytic.side_jump_leading(lam))
+    ax.axhline(abs(reference), color="0.4", lw=0.8, ls="-.",
+               label=f"side jump 2λ[1 + 1/(1 + λ²/2)] = {reference:.3g}")
+    shown.append(np.array([abs(reference)]))
+    lim = _limits(np.concatenate(shown), log=True)
+    if lim:
+        ax.set_ylim(*lim)
+    _log_axis(ax.xaxis, tau)
+    _log_axis(ax.yaxis, np.concatenate(shown))
+    ax.set_xlabel("τ  [ħ/E_F]")
+    ax.set_ylabel("|σ_sH channel|  [e/8π]")
 
-    The fitted exponent is shown for alpha = 0 (no Dyakonov–Perel relaxation) and for every
-    alpha over the τ values where τ_s/τ_DP < 0.1 (at least three). For alpha > 0 the curves
-    include the τ-independent Born-order λ terms (docs/extrinsic.md), marked by the
-    dotted line, which dominate once Rashba relaxation has suppressed the skew term.
-    """
-    ds = _extra_fixed(ds)
-    if "beyond_born" not in ds.kernel.values:
-        return _missing_kernel_figure("beyond_born")
-    ds = ds.sortby(["alpha", "tau"])
-    disorders = list(ds.disorder.values)
-    fig, axes = plt.subplots(1, len(disorders), figsize=(4.4 * len(disorders), 3.8),
-                             squeeze=False, sharey=True)
-    alphas = ds.alpha.values
-    colors = plt.cm.viridis(np.linspace(0, 0.9, max(1, np.sum(alphas != 0))))
-    tau = ds.tau.values
-    for ax, disorder in zip(axes[0], disorders):
-        sub = ds.sel(disorder=disorder, kernel="beyond_born")
-        lam = float(sub["fixed_lambda_so"].values.ravel()[0]) if "fixed_lambda_so" in sub else 0.0
-        ci = 0
+
+def _suppression_panel(ax, sub, lam, colors):
+    alphas = [a for a in sub.alpha.values if a != 0]
+    if 0.0 not in sub.alpha.values or not alphas:
+        _empty(ax, "needs α = 0 and α ≠ 0 for the ratio")
+        return
+    zero = sub.sel(alpha=0.0)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    shown, xs = [], []
+    for name, marker, label in (("sigma_sH_skew", "o", "skew(α)/skew(0)"),
+                                ("sigma_sH_side_jump", "s", "side jump(α)/side jump(0)")):
+        first = True
         for alpha in alphas:
-            y = sub.sigma_sH.sel(alpha=alpha).values.ravel()
-            dt = sub.delta_tau.sel(alpha=alpha).values.ravel()
-            if alpha == 0:
-                label = f"α = 0: slope {_fitted_slope(tau, y):.4f}" if np.all(y != 0) else "α = 0"
-                ax.plot(tau, np.abs(y), color="k", lw=2, label=label)
-                continue
-            color = colors[ci]
-            ci += 1
-            free = analytic.extrinsic_suppression(dt, lam) > 1 / 1.1 if lam else np.zeros_like(dt, bool)
-            label = f"α = {alpha:.3g}"
-            if free.sum() >= 3 and np.all(y[free] != 0):
-                label += f": slope {_fitted_slope(tau[free], y[free]):.3f}"
-            ax.plot(tau, np.abs(y), color=color, lw=1, marker=".", ms=3, label=label)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("τ  [ħ/E_F]")
-        ax.set_title(f"{disorder}, beyond_born, λ_so = {lam:g}", fontsize=9)
-    axes[0][0].set_ylabel("|σ_sH|  [e/8π]")
-    axes[0][-1].legend(frameon=False, fontsize=6, ncol=2)
-    fig.tight_layout()
+            ratio = (sub[name].sel(alpha=alpha) / zero[name]).values
+            x = sub.delta_tau.sel(alpha=alpha).values / abs(lam)
+            ok = np.isfinite(ratio) & (ratio != 0)
+            color = colors[alpha]
+            if first:  # a neutral legend proxy: the colour is α (colour bar)
+                ax.plot([], [], ls="none", marker=marker, ms=4, color="0.35", label=label)
+            ax.plot(x[ok & (ratio > 0)], ratio[ok & (ratio > 0)], ls="none", marker=marker, ms=3,
+                    color=color)
+            ax.plot(x[ok & (ratio < 0)], -ratio[ok & (ratio < 0)], ls="none", marker=marker,
+                    ms=3, mfc="white", color=color)
+            first = False
+            shown.append(np.abs(ratio[ok]))
+            xs.append(x[ok])
+    x_all = np.concatenate(xs)
+    grid = np.geomspace(x_all.min(), x_all.max(), 200)
+    ax.plot(grid, analytic.extrinsic_suppression(grid * abs(lam), lam), color="k", lw=1,
+            label="law 2λ²/(2λ² + Δτ²)")
+    lim = _limits(np.concatenate(shown + [analytic.extrinsic_suppression(grid * abs(lam), lam)]),
+                  log=True)
+    if lim:
+        ax.set_ylim(*lim)
+    _log_axis(ax.xaxis, x_all)
+    ax.set_xlabel("Δτ/λ_so")
+    ax.set_ylabel("channel(α)/channel(α = 0)")
+
+
+def sigma_map(ds, context=""):
+    """σ_sH over (α, τ): one panel per (disorder, kernel), one colour scale per kernel (a
+    symmetric-log scale where the values span decades). α is an ordinal axis, so α = 0 is a row
+    like the others."""
+    plt = _pyplot()
+    from matplotlib.colors import Normalize, SymLogNorm
+
+    ds = ds.sortby(["alpha", "tau"])
+    disorders = _ordered(ds.disorder.values, DISORDERS)
+    kernels = _ordered(ds.kernel.values, KERNELS)
+    fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False, layout="constrained",
+                             figsize=(PANEL_WIDTH * len(kernels) + 0.8, 2.5 * len(disorders) + 0.9))
+    tau = ds.tau.values
+    tau_edges = _cell_edges(tau)
+    alpha = ds.alpha.values
+    rows = np.arange(alpha.size + 1) - 0.5
+    for k, kernel in enumerate(kernels):
+        sub = ds.sel(kernel=kernel)
+        # a value within its error estimate is shown as zero (white): it is not distinguishable
+        values = sub.sigma_sH.where(np.abs(sub.sigma_sH) > sub.sigma_sH_error + 1e-12, 0.0)
+        v = values.values
+        vmax = float(np.nanmax(np.abs(v))) or 1.0
+        nonzero = np.abs(v[np.abs(v) > 0])
+        decades = nonzero.size and np.median(nonzero) < 1e-2 * vmax
+        norm = (SymLogNorm(linthresh=max(vmax * 1e-4, float(nonzero.min())), vmin=-vmax,
+                           vmax=vmax) if decades else Normalize(vmin=-vmax, vmax=vmax))
+        mesh = None
+        for i, disorder in enumerate(disorders):
+            ax = axes[i][k]
+            z = values.sel(disorder=disorder).transpose("alpha", "tau").values
+            mesh = ax.pcolormesh(tau_edges, rows, z, cmap="RdBu_r", norm=norm)
+            ax.set_xscale("log")
+            _log_axis(ax.xaxis, tau)
+            step = max(1, math.ceil(alpha.size / 7))
+            ax.set_yticks(np.arange(alpha.size)[::step])
+            ax.set_yticklabels([f"{a:.3g}" for a in alpha[::step]])
+            ax.set_title(f"{disorder}, {kernel}")
+            ax.set_xlabel("τ  [ħ/E_F]")
+            ax.set_ylabel("α  [p0/m]")
+            if not np.any(z):
+                ax.text(0.5, 0.5, "zero within the error\nestimate everywhere", ha="center",
+                        va="center", transform=ax.transAxes)
+        bar = fig.colorbar(mesh, ax=axes[:, k], shrink=0.85, location="bottom")
+        if decades:
+            exponent = int(math.floor(math.log10(vmax)))
+            ticks = [10.0**e for e in (exponent - 3, exponent - 1, exponent)]
+            bar.set_ticks([-t for t in ticks[::-1]] + [0.0] + ticks)
+            bar.ax.tick_params(labelsize=8, rotation=45)
+        bar.set_label(f"σ_sH of {kernel}  [e/8π]")
+    _title(fig, "σ_sH over (α, τ); white: zero within the error estimate", context)
     return fig
 
 
-FIGURES = {"sigma_vs_delta_tau": sigma_vs_delta_tau, "born_cancellation": born_cancellation,
-           "skew_scattering": skew_scattering, "sigma_map": sigma_map}
+def _cell_edges(values):
+    """Edges of log-spaced cells centred on sorted positive ``values``."""
+    v = np.log(np.asarray(values, dtype=float))
+    if v.size == 1:
+        return np.exp(np.array([v[0] - 0.5, v[0] + 0.5]))
+    mid = 0.5 * (v[1:] + v[:-1])
+    return np.exp(np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]]))
+
+
+def headline_numbers(ds) -> list[tuple]:
+    """The study's headline numbers, per disorder (and extra-axis value): rows of (quantity,
+    value, reference or error, note), for the report's summary table."""
+    rows = []
+    extra = dataset.extra_axes(ds)
+    combos = [dict(zip(extra, c)) for c in itertools.product(*(ds[a].values for a in extra))]
+    for selection in combos or [{}]:
+        sub_all = ds.sel(selection) if selection else ds
+        where = "".join(f", {k} = {v:g}" for k, v in selection.items())
+        for disorder in _ordered(sub_all.disorder.values, DISORDERS):
+            sub = sub_all.sel(disorder=disorder)
+            tag = f"{disorder}{where}"
+            born = _kernel(sub, "born")
+            if born is not None:
+                lam = dataset.parameter(born, "lambda_so").values
+                rows.append((f"max |Born σ_sH| [e/8π] ({tag})", f"{np.abs(born.sigma_sH).max():.2e}",
+                             f"max error estimate {born.error_estimate.max():.1e}",
+                             "λ_so = 0: the Born zero" if np.all(lam == 0) else "λ_so ≠ 0"))
+                split = born.where(born.alpha != 0)
+                if np.any(born.alpha.values != 0):
+                    rows.append((f"Born intrinsic / acceleration parts [e/8π] ({tag})",
+                                 f"{float(split.sigma_sH_intrinsic.mean()):+.8f} / "
+                                 f"{float(split.sigma_sH_acceleration.mean()):+.8f}",
+                                 "∓1 exactly at λ_so = 0", "means over α ≠ 0"))
+            rel = _kernel(sub, "relaxation")
+            if rel is not None and np.any(rel.alpha.values > 0):
+                a = rel.alpha.values[rel.alpha.values > 0].min()
+                last = rel.sel(alpha=a).isel(tau=-1)
+                d = float(last.delta_tau)
+                rows.append((f"bare bubble at Δτ = {d:.3g}, α = {a:.3g} [e/8π] ({tag})",
+                             f"{float(last.sigma_sH):.6f}", f"{-d * d / (1 + d * d):.6f}",
+                             "−d²/(1 + d²), mα ≪ p0"))
+            beyond = _kernel(sub, "beyond_born")
+            if beyond is not None and 0.0 in beyond.alpha.values:
+                zero = beyond.sel(alpha=0.0)
+                lam = float(dataset.parameter(beyond, "lambda_so").sel(alpha=0.0))
+                slope = fitted_slope(zero.tau.values, zero.sigma_sH_skew.values)
+                rows.append((f"skew channel at α = 0: exponent of τ ({tag})",
+                             "n/a" if slope is None else f"{slope:.4f}", "1",
+                             f"fitted over {zero.tau.size} τ values" if slope is not None
+                             else "fewer than 3 points of one sign: no fit"))
+                if lam:
+                    sj = zero.sigma_sH_side_jump.values
+                    rows.append((f"side jump at α = 0 [e/8π] ({tag})",
+                                 f"{sj.mean():.6g} (spread {np.ptp(sj):.1e})",
+                                 f"{float(analytic.side_jump_leading(lam)):.6g}",
+                                 "2λ_so[1 + 1/(1 + λ_so²/2)], δ disorder"))
+    return rows
+
+
+FIGURES = {name: _with_rc(function) for name, function in (
+    ("sigma_vs_delta_tau", sigma_vs_delta_tau), ("born_cancellation", born_cancellation),
+    ("extrinsic", extrinsic), ("sigma_map", sigma_map))}
 assert tuple(FIGURES) == FIGURE_NAMES

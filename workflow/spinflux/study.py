@@ -192,7 +192,11 @@ def solve_chunk(spec: dict, settings: GridSettings) -> xr.Dataset:
 
 def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
     """Combine chunk files by coordinates; a missing chunk is an error, not a silent NaN."""
-    parts = [xr.load_dataset(p) for p in paths]
+    return merge_datasets([xr.load_dataset(p) for p in paths], config)
+
+
+def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
+    """Combine chunk datasets by coordinates (``merge_chunks``), with the study's provenance."""
     merged = xr.combine_by_coords(parts, join="exact", compat="no_conflicts",
                                   combine_attrs="drop_conflicts", fill_value=None)
     for var in merged.variables.values():
@@ -213,3 +217,11 @@ def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
         "created": np.datetime_as_string(np.datetime64("now"), unit="s") + "Z",
     })
     return merged
+
+
+def solve_study(config: dict, settings: GridSettings | None = None) -> xr.Dataset:
+    """A whole (small) study in this process, without the workflow: for tests and notebooks.
+    ``config`` must already be validated (``validate_config``)."""
+    study = load_study(config)
+    parts = [solve_chunk(chunk.spec, settings or study.settings) for chunk in study.chunks]
+    return merge_datasets(parts, config)

@@ -1,0 +1,150 @@
+"""The figures, inspected as matplotlib objects: readable for any valid study.
+
+Small studies are solved in this process (study.solve_study); the end-to-end workflow runs are in
+test_workflow.py.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from spinflux import plots
+from spinflux.study import solve_study
+
+HOT = {"temperature": 0.01}
+STUDIES = {
+    "small": {"study": "small", "grid": {"alpha": [0.0, 0.05, 0.2],
+                                         "tau": {"start": 1.0, "stop": 300.0, "num": 4, "scale": "log"},
+                                         "disorder": ["delta", "smooth"],
+                                         "kernel": ["relaxation", "born", "beyond_born"]},
+              "parameters": {**HOT, "correlation_length": 0.5},
+              "kernel_parameters": {"beyond_born": {"lambda_so": 0.1}}},
+    "extra_axis": {"study": "extra", "grid": {"alpha": [0.0, 0.1], "tau": [2.0, 20.0, 200.0],
+                                              "disorder": ["delta"], "kernel": ["born", "beyond_born"],
+                                              "temperature": [0.005, 0.02]},
+                   "kernel_parameters": {"beyond_born": {"lambda_so": 0.1}}},
+    "one_point": {"study": "one", "grid": {"alpha": [0.1], "tau": [5.0], "disorder": ["delta"],
+                                           "kernel": ["beyond_born"]},
+                  "parameters": {**HOT, "lambda_so": 0.1}},
+    "alpha_zero_only": {"study": "zero", "grid": {"alpha": [0.0], "tau": [1.0, 10.0, 100.0],
+                                                  "disorder": ["delta"],
+                                                  "kernel": ["born", "beyond_born"]},
+                        "parameters": {**HOT, "lambda_so": 0.1}},
+    "one_kernel_narrow": {"study": "narrow", "grid": {"alpha": [0.1, 0.2],
+                                                      "tau": {"start": 1.0, "stop": 30.0, "num": 4,
+                                                              "scale": "log"},
+                                                      "disorder": ["coulomb"],
+                                                      "kernel": ["relaxation"]}, "parameters": HOT},
+}
+
+
+@pytest.fixture(scope="module", params=list(STUDIES))
+def study(request):
+    return request.param, solve_study(STUDIES[request.param])
+
+
+def drawn(ds):
+    extra = {a: list(ds[a].values) for a in ("temperature",) if a in ds.sigma_sH.dims}
+    out = {}
+    for stem, (figure, selection) in plots.variants(extra).items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning from the plotting code
+            fig = plots.draw(figure, ds, selection)
+            fig.canvas.draw()
+        out[stem] = fig
+    return out
+
+
+def labelled_artists(ax):
+    return [a for a in ax.get_lines() + ax.collections
+            if a.get_label() and not a.get_label().startswith("_")]
+
+
+def test_every_figure_is_drawn_for_every_extra_axis_value_and_says_which(study):
+    name, ds = study
+    figures = drawn(ds)
+    extra = "temperature" in ds.sigma_sH.dims
+    assert len(figures) == len(plots.FIGURE_NAMES) * (2 if extra else 1)
+    if extra:
+        for stem, fig in figures.items():
+            value = plots.variants({"temperature": [0.005, 0.02]})[stem][1]["temperature"]
+            assert f"temperature = {value:g}" in fig._suptitle.get_text(), stem
+
+
+def test_every_panel_is_readable(study):
+    """One legend entry per labelled curve, no legend over a data point, fonts ≥ 8 pt, titles
+    inside the figure."""
+    _, ds = study
+    for stem, fig in drawn(ds).items():
+        renderer = fig.canvas.get_renderer()
+        fig_box = fig.bbox
+        for text in fig.findobj(lambda o: hasattr(o, "get_fontsize") and hasattr(o, "get_text")):
+            if text.get_text().strip() and text.get_visible():
+                assert text.get_fontsize() >= 8, (stem, text.get_text())
+        title = fig._suptitle.get_window_extent(renderer)
+        assert title.x0 >= fig_box.x0 - 1 and title.x1 <= fig_box.x1 + 1, stem
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is None:
+                continue
+            assert len(legend.get_texts()) == len(labelled_artists(ax)), (stem, ax.get_title())
+            box = legend.get_window_extent(renderer)
+            pts = plots._data_points(ax)
+            inside = ((pts[:, 0] > box.x0) & (pts[:, 0] < box.x1)
+                      & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1))
+            assert not inside.any(), (stem, ax.get_title(), "legend covers data")
+
+
+def test_headline_y_limits_contain_each_kernel_and_are_not_set_by_another(study):
+    name, ds = study
+    if not {"relaxation", "born"} & set(ds.kernel.values):
+        pytest.skip("no bare/Born row")
+    extra = {a: list(ds[a].values) for a in ("temperature",) if a in ds.sigma_sH.dims}
+    selection = plots.variants(extra)["sigma_vs_delta_tau" + ("_temperature0.005" if extra else "")][1]
+    fig = plots.draw("sigma_vs_delta_tau", ds, selection)
+    sub = ds.sel(selection) if selection else ds
+    top = fig.axes[0]
+    lo, hi = top.get_ylim()
+    for kernel in ("relaxation", "born"):
+        if kernel in sub.kernel.values:
+            values = sub.sigma_sH.sel(kernel=kernel, disorder=sub.disorder.values[0])
+            values = values.where(values.alpha != 0).values if np.any(sub.alpha.values != 0) else values.values
+            values = values[np.isfinite(values)]
+            assert np.all((values >= lo) & (values <= hi)), kernel
+    assert hi - lo < 2.0  # not stretched by the beyond-Born values (up to 30 here)
+
+
+def test_no_slope_is_fitted_through_fewer_than_three_points():
+    assert plots.fitted_slope([1.0, 10.0], [0.1, 1.0]) is None
+    assert plots.fitted_slope([1.0, 10.0, 100.0], [0.1, -1.0, 10.0]) is None  # a sign change
+    assert plots.fitted_slope([1.0, 10.0, 100.0], [0.1, 1.0, 10.0]) == pytest.approx(1.0)
+
+
+def test_extrinsic_figure_fits_the_skew_slope_only_with_three_points(study):
+    name, ds = study
+    if "beyond_born" not in ds.kernel.values:
+        pytest.skip("no beyond_born")
+    extra = {a: list(ds[a].values) for a in ("temperature",) if a in ds.sigma_sH.dims}
+    selection = plots.variants(extra)["extrinsic" + ("_temperature0.005" if extra else "")][1]
+    fig = plots.draw("extrinsic", ds, selection)
+    labels = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    has_slope = any("slope" in label for label in labels)
+    n_tau = ds.tau.size
+    assert has_slope == (n_tau >= 3 and 0.0 in ds.alpha.values)
+    for label in labels:
+        if "slope" in label:
+            assert abs(float(label.rsplit(" ", 1)[1]) - 1) < 0.01  # skew ∝ τ at α = 0
+
+
+def test_born_cancellation_title_states_what_the_data_show(study):
+    name, ds = study
+    if "born" not in ds.kernel.values:
+        pytest.skip("no born")
+    born = ds.sel(kernel="born")
+    text = plots.cancellation_statement(born)
+    lam = float(np.nanmax(np.abs(born["fixed_lambda_so"].values))) if "fixed_lambda_so" in born else 0
+    if lam == 0:
+        assert "cancel;" in text
+    else:
+        assert "do not cancel" in text and "λ_so ≠ 0" in text
