@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import solve_banded
+from scipy.linalg import lapack, solve_banded
 
 BAND_WIDTH = 7  # block tridiagonal with 4×4 blocks
 
@@ -51,14 +51,16 @@ class BlockTridiagonal:
         y[1:] += self.lower[1:] @ x[:-1]
         return y[:, :, 0] if column else y
 
-    def banded(self):
-        """LAPACK band storage ab[u + r − c, c] = A[r, c] with u = l = 7."""
+    def banded(self, factor_rows: bool = False):
+        """LAPACK band storage with u = l = 7: ab[u + r − c, c] = A[r, c] (``solve_banded``), or
+        with 7 more leading rows for the fill-in of the LU factorisation (``factor``)."""
         n = self.diag.shape[0]
-        ab = np.zeros((2 * BAND_WIDTH + 1, 4 * n))
+        top = BAND_WIDTH if factor_rows else 0
+        ab = np.zeros((2 * BAND_WIDTH + 1 + top, 4 * n))
         for d, blocks in ((0, self.diag), (1, self.upper), (-1, self.lower)):
             first, last = max(0, -d), n - max(0, d)  # block rows P with a partner P + d
             for b in range(4):
-                row = BAND_WIDTH - b - 4 * d
+                row = top + BAND_WIDTH - b - 4 * d
                 ab[row:row + 4, 4 * (first + d) + b:4 * (last + d):4] = blocks[first:last, :, b].T
         return ab
 
@@ -69,3 +71,29 @@ class BlockTridiagonal:
         x = solve_banded((BAND_WIDTH, BAND_WIDTH), self.banded(), rhs.reshape(-1, m),
                          overwrite_ab=True, check_finite=False)
         return x.reshape(n, 4, m)
+
+
+def add_block_diagonal(ab, blocks):
+    """Add 4×4 diagonal blocks (n, 4, 4) to a band array of ``BlockTridiagonal.banded(True)``."""
+    top = ab.shape[0] - (2 * BAND_WIDTH + 1)
+    for r in range(4):
+        for c in range(4):
+            ab[top + BAND_WIDTH + r - c, c::4] += blocks[:, r, c]
+
+
+def factor(ab):
+    """LU factorisation (LAPACK gbtrf, partial pivoting) of a band array with fill-in rows,
+    overwritten. Returns (lu, ipiv); raises numpy.linalg.LinAlgError if the matrix is singular."""
+    lu, ipiv, info = lapack.dgbtrf(ab, BAND_WIDTH, BAND_WIDTH, overwrite_ab=True)
+    if info > 0:
+        raise np.linalg.LinAlgError(f"singular kinetic equation (zero pivot at row {info - 1})")
+    return lu, ipiv
+
+
+def solve_factored(lu, ipiv, b, transpose=False):
+    """x with A x = b (or Aᵀ x = b) from ``factor``; b of shape (N,) or (N, m)."""
+    x, info = lapack.dgbtrs(lu, BAND_WIDTH, BAND_WIDTH, b if b.ndim == 2 else b[:, None], ipiv,
+                            trans=1 if transpose else 0)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"gbtrs failed (info {info})")
+    return x if b.ndim == 2 else x[:, 0]

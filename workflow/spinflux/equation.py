@@ -14,12 +14,14 @@ order (``grid.LadderGrid.chain_position``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from . import drives
-from .banded import BlockTridiagonal
+from .banded import BAND_WIDTH, BlockTridiagonal, add_block_diagonal, factor, solve_factored
 from .kernels import kernel
 from .spinor import UNIFORM_SPIN_Y
 
@@ -29,76 +31,190 @@ from .spinor import UNIFORM_SPIN_Y
 DRIVES = ("intrinsic", "acceleration", "field_spin_orbit", "side_jump")
 
 
-def regularise_zero_modes(point, diag_blocks, pos):
-    """At α = 0 with a spin-conserving kernel, a uniform spin s ŷ on each |p| shell is an exact
-    zero mode of (St − Prec), with the same left null vector (the σ_y moment), and the drive is
-    orthogonal to it. Adding (1/τ) z zᵀ makes the matrix regular without changing the solution
-    of the consistent system: it selects the solution with no zero-mode component, which is the
-    α → 0 limit (S_y ∝ α)."""
-    if point.alpha == 0 and kernel(point.kernel).conserves_spin(point):
-        diag_blocks[pos] += np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y) / point.tau
+@dataclass
+class UnitOperator:
+    """The kinetic equation of one point at τ = 1, in the grid's chain order.
+
+    Every collision term scales like 1/τ at fixed potential shape (the impurity density does):
+    St(τ) = St/τ, and so do the side-jump drives and the zero-mode regularisation, while the
+    intrinsic, acceleration and field spin-orbit drives do not depend on τ. A τ sweep therefore
+    assembles its collision integral once (``build_system``).
+    """
+
+    St: BlockTridiagonal
+    St_nonconserving: BlockTridiagonal
+    drives: np.ndarray  # (N, 4, len(DRIVES)), the τ-independent drives
+    drives_per_tau: np.ndarray  # (N, 4, len(DRIVES)), the drives ∝ 1/τ (at τ = 1)
+    shift: np.ndarray  # δF, (N, 4)
+    regularisation: np.ndarray  # (N, 4, 4) at τ = 1
+    has_nonconserving: bool = False
+
+    @cached_property
+    def band(self):
+        """St in band storage with fill-in rows (banded.BlockTridiagonal.banded)."""
+        return self.St.banded(factor_rows=True)
+
+
+def assemble_units(point, grid) -> dict:
+    """UnitOperator of ``point`` (its τ set to 1) on ``grid``, keyed by that unit point; a kernel
+    that extends another (``BASE``, e.g. beyond_born = born + third order) also yields the unit
+    of its base kernel, which it assembles anyway (the Born companion of ``solver``)."""
+    unit_point = dataclasses.replace(point, tau=1.0)
+    pos = grid.chain_position()
+    inv = np.argsort(pos)
+    branches = grid.branches()
+    k = kernel(point.kernel)
+    base = kernel(k.BASE) if getattr(k, "BASE", None) else k
+    St = BlockTridiagonal.zeros(grid.size)
+    St_nc = BlockTridiagonal.zeros(grid.size)
+    corrections = base.assemble(unit_point, grid, St, pos, branches) or {}
+    drives0 = np.zeros((grid.size, 4, len(DRIVES)))
+    drives0[:, :, DRIVES.index("intrinsic")] = drives.intrinsic(grid, point.temperature)[inv]
+    drives0[:, :, DRIVES.index("acceleration")] = drives.acceleration(grid, point.temperature)[inv]
+    shift = np.zeros((grid.size, 4))
+    if point.lambda_so != 0:
+        drives0[:, :, DRIVES.index("field_spin_orbit")] = drives.field_spin_orbit(grid, point)[inv]
+        shift = drives.equilibrium_shift(grid, point)[inv]
+    # At α = 0 with a spin-conserving kernel, a uniform spin s ŷ on each |p| shell is an exact
+    # zero mode of (St − Prec), with the same left null vector (the σ_y moment), and the drive is
+    # orthogonal to it. Adding (1/τ) z zᵀ makes the matrix regular without changing the solution
+    # of the consistent system: it selects the solution with no zero-mode component, which is the
+    # α → 0 limit (S_y ∝ α).
+    regularisation = np.zeros((grid.size, 4, 4))
+    if point.alpha == 0:
+        regularisation[:] = np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y)
+
+    def unit(St_unit, conserving_point):
+        per_tau = np.zeros_like(drives0)
+        if point.lambda_so != 0:
+            # H_E kept in the free evolution during a collision: δSt{f0} = −St{δF}
+            # (docs/extrinsic.md §2), on the right-hand side; plus the coordinate shift
+            per_tau[:, :, DRIVES.index("side_jump")] = (corrections["coordinate_shift"][inv]
+                                                        + St_unit.matvec(shift))
+        reg = regularisation if kernel(conserving_point.kernel).conserves_spin(
+            conserving_point) else np.zeros_like(regularisation)
+        return UnitOperator(St_unit, St_nc, drives0, per_tau, shift, reg,
+                            bool(np.any(St_nc.blocks)))
+
+    units = {}
+    if base is not k:
+        units[dataclasses.replace(unit_point, kernel=base.NAME)] = unit(
+            St.copy(), dataclasses.replace(point, kernel=base.NAME))
+        k.extend(unit_point, grid, St, pos, branches, nonconserving=St_nc)
+    units[unit_point] = unit(St, point)
+    return units
 
 
 @dataclass
 class LinearSystem:
-    """The assembled kinetic equation of a batch: (St − Prec) f = D, in chain order."""
+    """The assembled kinetic equation of a batch of points, (St − Prec) f = D, in chain order.
 
-    St: BlockTridiagonal  # collision operator
-    St_nonconserving: BlockTridiagonal  # the scalar (λ = 0) third-order part of St, if any
-    A: BlockTridiagonal  # St + extra_diag: the matrix that is solved
-    extra_diag: np.ndarray  # −Prec and the α = 0 zero-mode regularisation, (total, 4, 4)
+    The collision operator of point i is ``units[i].St/τ_i`` (shared by the points of a τ sweep,
+    never copied per τ); ``extra`` holds −Prec and the zero-mode regularisation. ``solve``
+    returns the response f to the sum of the drives and the adjoint solution y of
+    Aᵀ y = w, w the weights of σ_sH: the response of σ_sH to each drive D_k is then yᵀD_k, one
+    back substitution for all drives instead of one per drive.
+    """
+
+    points: list
+    grids: list
+    units: list  # UnitOperator of every point
+    offsets: np.ndarray  # first chain position of every point, and the total
     rhs: np.ndarray  # (total, 4, len(DRIVES))
+    extra: np.ndarray  # (total, 4, 4)
     equilibrium_shift: np.ndarray  # δF = F(H0 + H_E) − F(H0), (total, 4)
     p: np.ndarray  # momentum of each chain position
     weight: np.ndarray  # quadrature weight (∫dp) of each chain position
     alpha: np.ndarray  # α of each chain position
     owner: np.ndarray  # index of the point each chain position belongs to
-    n_points: int
-    grid_points: np.ndarray
-    point_alpha: np.ndarray
+
+    @property
+    def n_points(self):
+        return len(self.points)
+
+    @property
+    def grid_points(self):
+        return np.diff(self.offsets)
+
+    @property
+    def point_alpha(self):
+        return np.array([g.alpha for g in self.grids])
+
+    @property
+    def sigma_weights(self):
+        """w with σ_sH = Σ w·f per point: 2 w_j p_j² on the s_z component (observables.py)."""
+        w = np.zeros((self.p.size, 4))
+        w[:, 3] = 2 * self.weight * self.p**2
+        return w
+
+    def banded(self):
+        """The matrix A = St − Prec of the whole batch in band storage with fill-in rows."""
+        ab = np.zeros((3 * BAND_WIDTH + 1, 4 * self.p.size))
+        for i, (point, unit) in enumerate(zip(self.points, self.units)):
+            cols = slice(4 * self.offsets[i], 4 * self.offsets[i + 1])
+            ab[:, cols] = unit.band / point.tau
+        add_block_diagonal(ab, self.extra)
+        return ab
 
     def solve(self):
-        """f1 for every drive, shape (total, 4, len(DRIVES)); LinAlgError if singular."""
-        return self.A.solve(self.rhs)
+        """(f, y): the response (total, 4) to the sum of the drives and the adjoint solution
+        (total, 4) of Aᵀ y = w. Raises numpy.linalg.LinAlgError if A is singular."""
+        lu, ipiv = factor(self.banded())
+        b = np.column_stack([self.rhs.sum(axis=2).ravel(), self.sigma_weights.ravel()])
+        f = solve_factored(lu, ipiv, b[:, :1])[:, 0].reshape(-1, 4)
+        y = solve_factored(lu, ipiv, b[:, 1:], transpose=True)[:, 0].reshape(-1, 4)
+        return f, y
+
+    def collision(self, f, nonconserving: bool = False):
+        """St f (or the scalar third-order part of St), f of shape (total, 4) in chain order."""
+        out = np.zeros_like(f)
+        groups = {}
+        for i, unit in enumerate(self.units):
+            groups.setdefault(id(unit), (unit, []))[1].append(i)
+        for unit, members in groups.values():
+            operator = unit.St_nonconserving if nonconserving else unit.St
+            if nonconserving and not unit.has_nonconserving:
+                continue
+            n = unit.shift.shape[0]
+            rows = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in members])
+            x = f[rows].reshape(len(members), n, 4).transpose(1, 2, 0)  # (n, 4, points)
+            tau = np.array([self.points[i].tau for i in members])
+            out[rows] = (operator.matvec(x) / tau).transpose(2, 0, 1).reshape(-1, 4)
+        return out
 
 
-def build_system(points, grids) -> LinearSystem:
-    """Assemble all (point, grid) pairs into one block-tridiagonal system."""
+def build_system(points, grids, units: dict | None = None) -> LinearSystem:
+    """Assemble all (point, grid) pairs into one block-tridiagonal system; points that differ
+    only in τ (and share a grid object) share one assembly (``UnitOperator``), also across
+    calls that pass the same ``units`` dictionary (the Born companions of ``solver``)."""
+    units = {} if units is None else units
     sizes = np.array([g.size for g in grids])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     total = int(offsets[-1])
-    St = BlockTridiagonal.zeros(total)
-    St_nc = BlockTridiagonal.zeros(total)
     rhs = np.zeros((total, 4, len(DRIVES)))
+    shift = np.zeros((total, 4))
+    extra = np.zeros((total, 4, 4))
     p_all = np.empty(total)
     w_all = np.empty(total)
     a_all = np.empty(total)
     owner = np.empty(total, dtype=np.int64)
-    positions = [grid.chain_position() + offsets[i] for i, grid in enumerate(grids)]
-    shift = np.zeros((total, 4))
-    for i, (point, grid, pos) in enumerate(zip(points, grids, positions)):
-        corrections = kernel(point.kernel).assemble(point, grid, St, pos, grid.branches(),
-                                                    nonconserving=St_nc)
-        rhs[pos, :, DRIVES.index("intrinsic")] = drives.intrinsic(grid, point.temperature)
-        rhs[pos, :, DRIVES.index("acceleration")] = drives.acceleration(grid, point.temperature)
-        if point.lambda_so != 0:
-            rhs[pos, :, DRIVES.index("field_spin_orbit")] = drives.field_spin_orbit(grid, point)
-            rhs[pos, :, DRIVES.index("side_jump")] = corrections["coordinate_shift"]
-            shift[pos] = drives.equilibrium_shift(grid, point)
+    used = []
+    for i, (point, grid) in enumerate(zip(points, grids)):
+        key = (dataclasses.replace(point, tau=1.0), id(grid))
+        if key not in units:
+            units.update({(p, id(grid)): u for p, u in assemble_units(point, grid).items()})
+        unit = units[key]
+        used.append(unit)
+        chain = slice(offsets[i], offsets[i + 1])
+        rhs[chain] = unit.drives + unit.drives_per_tau / point.tau
+        shift[chain] = unit.shift
+        extra[chain] = unit.regularisation / point.tau
+        pos = grid.chain_position() + offsets[i]
         p_all[pos], w_all[pos], a_all[pos], owner[pos] = grid.p, grid.weights, grid.alpha, i
-    if np.any(shift):
-        # H_E kept in the free evolution during a collision: δSt{f0} = −St{δF} (docs/extrinsic.md
-        # §2), moved to the right-hand side; St acts in chain order on the whole batch at once
-        rhs[:, :, DRIVES.index("side_jump")] += St.matvec(shift)
-    extra = np.zeros((total, 4, 4))
-    extra[:, 2, 3] = a_all * p_all  # −Prec: (St − Prec) f = D
-    extra[:, 3, 2] = -a_all * p_all
-    for point, pos in zip(points, positions):
-        regularise_zero_modes(point, extra, pos)
-    A = St.copy()
-    A.diag[...] += extra
-    return LinearSystem(St, St_nc, A, extra, rhs, shift, p_all, w_all, a_all, owner, len(points), sizes,
-                        np.array([g.alpha for g in grids]))
+    extra[:, 2, 3] += a_all * p_all  # −Prec: (St − Prec) f = D
+    extra[:, 3, 2] -= a_all * p_all
+    return LinearSystem(list(points), list(grids), used, offsets, rhs, extra, shift, p_all,
+                        w_all, a_all, owner)
 
 
 def collision_operator(point, grid):

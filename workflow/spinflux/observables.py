@@ -111,16 +111,16 @@ def _segment_sum(values, segments, n_points):
     return np.bincount(segments, weights=values, minlength=n_points)
 
 
-def evaluate(system, f, points) -> dict:
-    """Per-point observables of the module docstring from the solution f (total, 4, drives),
-    in the units of ``TABLE``; one 1-D array per name. The channels need the Born companion
-    of a beyond-Born point (``channels``); here each drive's σ_sH is returned as
-    ``drive:<name>``."""
+def evaluate(system, solution) -> dict:
+    """Per-point observables of the module docstring, in the units of ``TABLE``, from the
+    solution (f, y) of ``equation.LinearSystem.solve``: f the response to the sum of the drives,
+    y the adjoint solution, whose product with each drive D_k is that drive's share of σ_sH
+    (returned as ``drive:<name>``; the channels need the Born companion, ``channels``)."""
     s = system
-    St_f = s.St.matvec(f)
-    residual = np.abs(St_f + s.extra_diag @ f - s.rhs).max(axis=(1, 2))
-    f_tot = f.sum(axis=2)
-    X = St_f.sum(axis=2)  # St{f1} of the total response
+    f, y = solution
+    St_f = s.collision(f)
+    D = s.rhs.sum(axis=2)
+    residual = np.abs(St_f + np.einsum("jab,jb->ja", s.extra, f) - D).max(axis=1)
     w = s.weight * s.p
 
     def seg(v):
@@ -130,21 +130,20 @@ def evaluate(system, f, points) -> dict:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
 
-    parts = {drive: seg(2 * w * s.p * f[:, 3, k]) for k, drive in enumerate(DRIVES)}
-    torque = seg(w * (X[:, 1] + X[:, 2])) / (2 * np.pi)
-    D = s.rhs.sum(axis=2)
+    parts = {drive: seg(np.einsum("ja,ja->j", y, s.rhs[:, :, k])) for k, drive in enumerate(DRIVES)}
+    torque = seg(w * (St_f[:, 1] + St_f[:, 2])) / (2 * np.pi)
     drive_torque = seg(w * (D[:, 1] + D[:, 2])) / (2 * np.pi)
     # the torque on the deviation from the field-rotated equilibrium F(H0 + H_E): a collision
     # integral of H0 + H_E annihilates that equilibrium, and St{δF} is a drive (equation.py)
-    X_nc = s.St_nonconserving.matvec(f_tot - s.equilibrium_shift)
+    X_nc = s.collision(f - s.equilibrium_shift, nonconserving=True)
     torque_nc = seg(w * (X_nc[:, 1] + X_nc[:, 2])) / (2 * np.pi)
     res = np.zeros(s.n_points)
     np.maximum.at(res, s.owner, residual)
     rhs_scale = np.zeros(s.n_points)
-    np.maximum.at(rhs_scale, s.owner, np.abs(s.rhs).max(axis=(1, 2)))
-    tau = np.array([p.tau for p in points])
+    np.maximum.at(rhs_scale, s.owner, np.abs(D).max(axis=1))
+    tau = np.array([p.tau for p in s.points])
     out = {
-        "sigma_sH": sum(parts.values()),
+        "sigma_sH": seg(2 * w * s.p * f[:, 3]),
         "sigma_sH_intrinsic": parts["intrinsic"],
         "sigma_sH_acceleration": parts["acceleration"],
         "sigma_sH_field_spin_orbit": parts["field_spin_orbit"] + parts["side_jump"],
@@ -152,14 +151,27 @@ def evaluate(system, f, points) -> dict:
         "sigma_sH_nonconserving": np.nan_to_num(balance_share(torque_nc)),  # 0 at α = 0
         "collision_torque": torque,
         "collision_torque_nonconserving": torque_nc,
-        "sigma_xx": seg(w * (2 * s.p * f_tot[:, 0] + s.alpha * (f_tot[:, 1] + f_tot[:, 2])))
-        / (4 * np.pi),
-        "spin_density_y": seg(w * (f_tot[:, 1] + f_tot[:, 2])) / (4 * np.pi) / (tau * P0),
+        "sigma_xx": seg(w * (2 * s.p * f[:, 0] + s.alpha * (f[:, 1] + f[:, 2]))) / (4 * np.pi),
+        "spin_density_y": seg(w * (f[:, 1] + f[:, 2])) / (4 * np.pi) / (tau * P0),
         "relative_residual": res / rhs_scale,
         "grid_points": s.grid_points,
     }
     out.update({f"drive:{name}": value for name, value in parts.items()})
     return out
+
+
+def born_parts(system, y) -> dict:
+    """The drive shares ``drive:<name>`` and σ_sH of a Born companion system from its adjoint
+    solution alone (no forward solve: the channels need nothing else)."""
+    s = system
+
+    def seg(v):
+        return _segment_sum(v, s.owner, s.n_points)
+
+    parts = {f"drive:{drive}": seg(np.einsum("ja,ja->j", y, s.rhs[:, :, k]))
+             for k, drive in enumerate(DRIVES)}
+    parts["sigma_sH"] = sum(parts.values())
+    return parts
 
 
 def channels(own: dict, born: dict) -> dict:

@@ -13,7 +13,9 @@ import dataclasses
 import numpy as np
 
 from . import observables
+from .banded import factor, solve_factored
 from .equation import build_system
+from .kernels import kernel
 from .grid import GridSettings, build_grid, coarse_settings
 from .observables import OBSERVABLES
 from .parameters import P0
@@ -26,18 +28,26 @@ MAX_SYSTEM_POINTS = 100_000
 def solve_on_grids(points, grids) -> dict:
     """Solve every (point, grid) pair in one banded system; returns dict of arrays (per point).
 
-    A beyond-Born point is solved together with its Born companion (the same point with
-    kernel "born", on the same grid), from which its channels follow (observables.channels).
+    A beyond-Born point also gets its Born companion (the same point with kernel "born", on the
+    same grid, assembled with it), from which its channels follow (observables.channels); the
+    companion needs only the adjoint solve.
     """
-    companion = {i: len(points) + k for k, i in
-                 enumerate(i for i, p in enumerate(points) if p.kernel == "beyond_born")}
-    everything = list(points) + [dataclasses.replace(points[i], kernel="born") for i in companion]
-    system = build_system(everything, list(grids) + [grids[i] for i in companion])
-    res = observables.evaluate(system, system.solve(), everything)
-    n = len(points)
-    born = {k: np.array([v[companion.get(i, i)] for i in range(n)]) for k, v in res.items()}
-    out = {k: v[:n] for k, v in res.items() if not k.startswith("drive:")}
-    out.update(observables.channels({k: v[:n] for k, v in res.items()}, born))
+    units = {}
+    system = build_system(points, grids, units)
+    res = observables.evaluate(system, system.solve())
+    companion = [i for i, p in enumerate(points) if getattr(kernel(p.kernel), "BASE", None)]
+    born = {k: v.copy() for k, v in res.items() if k.startswith("drive:")}
+    born["sigma_sH"] = res["sigma_sH"].copy()
+    if companion:
+        companions = [dataclasses.replace(points[i], kernel=kernel(points[i].kernel).BASE)
+                      for i in companion]
+        c_system = build_system(companions, [grids[i] for i in companion], units)
+        lu, ipiv = factor(c_system.banded())
+        y = solve_factored(lu, ipiv, c_system.sigma_weights.ravel(), transpose=True).reshape(-1, 4)
+        for name, values in observables.born_parts(c_system, y).items():
+            born[name][companion] = values
+    out = {k: v for k, v in res.items() if not k.startswith("drive:")}
+    out.update(observables.channels(res, born))
     return out
 
 
@@ -58,6 +68,16 @@ def _solve_chunked(points, grids) -> dict:
     return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
 
 
+def _grids(points, settings):
+    """The grid of every point; points with the same α and T share one grid object (and with it
+    the assembly of their collision integral, equation.build_system)."""
+    cache = {}
+    for p in points:
+        if (p.alpha, p.temperature) not in cache:
+            cache[(p.alpha, p.temperature)] = build_grid(p, settings)
+    return [cache[(p.alpha, p.temperature)] for p in points]
+
+
 def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error: bool = True):
     """Solve a batch of PointParams; returns a dict of 1-D arrays, one entry per point.
 
@@ -66,14 +86,14 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
     σ_sH. Names and units: ``spinflux.observables.TABLE``.
     """
     points = list(points)
-    grids = [build_grid(p, settings) for p in points]
+    grids = _grids(points, settings)
     out = _solve_chunked(points, grids)
     out["delta_tau"] = np.array([p.delta_tau for p in points])
     out["grid_spacing"] = np.array([g.fermi_spacing / P0 for g in grids])
     out["momentum_cutoff"] = np.array([g.p_max / P0 for g in grids])
     if estimate_error:
         coarse_grid_settings = coarse_settings(settings)
-        coarse = _solve_chunked(points, [build_grid(p, coarse_grid_settings) for p in points])
+        coarse = _solve_chunked(points, _grids(points, coarse_grid_settings))
         for name in OBSERVABLES:
             out[name + "_error"] = np.abs(out[name] - coarse[name])
         # σ_xx and S_y are never zero by symmetry: an accidental agreement of one of them

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import OrderedDict
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,35 +38,46 @@ from .. import disorder as dis
 from ..bands import BANDS, on_shell_roots, projector
 from ..collision import blocks_from_samples, gain_loss
 from ..grid import LadderGrid
-from ..parameters import PointParams
+from ..parameters import P0, PointParams
 from ..spinor import SIGMA, dagger, harmonic_basis, impurity_spin_orbit_matrix
 from . import born
 
 NAME = "beyond_born"
+#: this kernel is the Born kernel plus ``extend``; the Born part is its companion (solver.py)
+BASE = "born"
 
 #: uniform angles for φ' and φ'' per disorder type. For δ disorder every integrand is a
 #: trigonometric polynomial of degree ≤ 6, integrated exactly by 8 points (EXACT_DELTA_POINTS,
-#: never coarsened); the smooth and Coulomb values come from the angular convergence study in
-#: docs/beyond_born.md (Gaussian: spectral; Coulomb: ~2nd order, W(q) has a kink at q = 0).
+#: never coarsened); Coulomb disorder converges at about second order (W(q) has a kink at
+#: q = 0; docs/beyond_born.md §6); the Gaussian rule is set by the bandwidth of its Fourier
+#: series (``angular_points``).
 ANGULAR_POINTS = {"delta": 8, "smooth": 16, "coulomb": 32}
 EXACT_DELTA_POINTS = 8
-#: transitions evaluated per vectorised block (bounds the temporary arrays to ~100 MB)
-CHUNK = 512
+#: ln(1/ε) of the aliasing error of the Gaussian rule on the fine and on the coarse grid
+GAUSSIAN_ALIASING = {1: 37.0, 2: 18.0}
+#: transitions evaluated per vectorised block (bounds the temporary arrays to ~100 MB at 128 angles)
+CHUNK = 2048
 
 
 def angular_points(point: PointParams, grid: LadderGrid | None = None) -> int:
     """Angles of the third-order quadrature for this point.
 
-    Gaussian disorder: u(θ) ∝ exp(R² p p' cos θ/2) has Fourier coefficients I_k(R²pp'/2), so
-    the rule grows with (R p_max)²; halved on a coarse grid (GridSettings.angular_coarsening)
-    except where it is exact (δ disorder), so that the error estimate covers it.
+    Gaussian disorder: u(θ) = e^{−R²q²/4} has the Fourier coefficients e^{−x} I_k(x),
+    x = R²pp'/2, which fall like e^{−k²/2x}: harmonics beyond k = (2x ln 1/ε)^½ are below ε.
+    The integrands of the third-order term are products of two such series, so the uniform rule
+    is exact to ε with n = 2k + 8 points (rounded up to a multiple of 4, for the rotation of
+    ``third_order_blocks``): n grows like R p_max, not like (R p_max)². The coarse
+    grid of the error estimate uses ε = 1e-8 instead of 1e-16. Coulomb disorder: 32 angles,
+    halved on the coarse grid so that the error estimate covers the quadrature.
     """
     n = ANGULAR_POINTS[point.disorder]
     if point.disorder == "delta" or grid is None:
         return n
     if point.disorder == "smooth":
         R = dis.shape_parameters(point)["R"]
-        n += 4 * math.ceil(R**2 * grid.p_max**2)
+        x = 0.5 * (R * grid.p_max) ** 2
+        log_eps = GAUSSIAN_ALIASING[min(grid.angular_coarsening, 2)]
+        return max(n, 4 * math.ceil(math.sqrt(2 * x * log_eps) / 2) + 8)
     return max(EXACT_DELTA_POINTS, n // grid.angular_coarsening)
 
 
@@ -137,82 +149,207 @@ def third_order_cross(U1, t2, P_out, P_in, f_in, f_out):
     return 0.5 * (plus[0] - minus[0]), 0.5 * (plus[1] - minus[1])
 
 
+#: harmonics e^{ihφ'} of the fixed factors (f', P') of the third-order integrand: degree ≤ 3
+HARMONICS = np.arange(-3, 4)
+#: the angle φ at which each output component is read (spinor.extract_components)
+OUT_ANGLE = (0, 0, 1, 1)
+OUT_SIGMA = (0, 2, 2, 3)
+
+
+@lru_cache(maxsize=None)
+def _cross_tensors(iM: int, iMp: int):
+    """The fixed part of the third-order integrand, for the moments of ``third_order_blocks``.
+
+    ``third_order_cross`` is bilinear in (U1, t2†) and in (t2, U1†). With U1 diagonal,
+    U1 = Σ_a u_a E_aa, and t2 = Σ_bc t_bc E_bc, its value at φ' is
+    Σ u_a t̄_bc B1[φ', a, bc] + ū_a t_bc B2[φ', a, bc], where B1, B2 depend on φ' only through
+    P'(φ') and the basis f(φ'): trigonometric polynomials of degree ≤ 3. Returns K of shape
+    (2 gain/loss, 2 kind, 7 h, 2 a, 4 bc, 4 out, 4 in), complex, with
+    B[φ'] = Σ_h K_h e^{ihφ'} projected on the output component ``out`` (read at φ = 0 or π/2)
+    and the input basis function ``in``. Computed from 16 angles (exact).
+    """
+    n_K = 16
+    M, Mp = BANDS[iM], BANDS[iMp]
+    phi_in = 2 * np.pi * np.arange(n_K) / n_K
+    phase = np.exp(-1j * np.outer(HARMONICS, phi_in)) / n_K  # (h, φ')
+    P_in = projector(Mp, phi_in)[:, None]
+    f_in = harmonic_basis(phi_in)
+    K = np.zeros((2, 2, HARMONICS.size, 2, 4, 4, 4), dtype=complex)
+    for A, phi_out in enumerate((0.0, np.pi / 2)):
+        P_out = projector(M, phi_out)
+        f_out = harmonic_basis(phi_out)[None]
+        for a in range(2):
+            U1 = np.zeros((2, 2), complex)
+            U1[a, a] = 1
+            for bc in range(4):
+                t2 = np.zeros((2, 2), complex)
+                t2[bc // 2, bc % 2] = 1
+                real = third_order_cross(U1, t2, P_out, P_in, f_in, f_out)
+                imag = third_order_cross(U1, 1j * t2, P_out, P_in, f_in, f_out)
+                for gl in range(2):
+                    for kind, sign in ((0, 1), (1, -1)):
+                        B = 0.5 * (real[gl] + sign * 1j * imag[gl])  # (φ', in, 2, 2)
+                        for out in range(4):
+                            if OUT_ANGLE[out] != A:
+                                continue
+                            comp = 0.5 * np.einsum("ab,qiba->qi", SIGMA[OUT_SIGMA[out]], B)
+                            K[gl, kind, :, a, bc, out] = phase @ comp
+    return K
+
+
+@lru_cache(maxsize=None)
+def _stacked_cross(iM: int, iMp: int, gl: int, A: int):
+    """``_cross_tensors`` of the outputs read at angle A, stacked as a (2·h·2·4, out·in) matrix
+    in the order of the moments of ``third_order_blocks`` (kind, h, a, bc)."""
+    K = _cross_tensors(iM, iMp)[gl]  # (kind, h, a, bc, out, in)
+    outs = [o for o in range(4) if OUT_ANGLE[o] == A]
+    return K[:, :, :, :, outs].reshape(2 * HARMONICS.size * 2 * 4, len(outs) * 4)
+
+
+#: R_bb R̄_cc of the spin rotation by π/2 about z, R = diag(e^{−iπ/4}, e^{iπ/4}), per bc
+ROTATION = np.array([1.0, -1j, 1j, 1.0])
+
+
+def _correlate(left, right):
+    """c[..., m] = Σ_l left[..., l] right[..., (l − m) mod n], by FFT."""
+    n = left.shape[-1]
+    return np.fft.ifft(np.fft.fft(left, axis=-1) * (n * np.fft.ifft(right, axis=-1)), axis=-1)
+
+
 def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
-                       n_angles: int | None = None):
+                       n_angles: int | None = None, lambdas=None):
     """4×4 third-order gain and loss matrices of the transitions p_j (band M) ← p_jp (band Mp).
 
     Returns (G3, L3) of shape (t, 4, 4) such that the transitions add
     ½ J W(0) U(0) (G3 f(p') − L3 f(p)) to St{f}_p, like the Born tensors of
-    collision.reduced_tensors (J = p'/|v_M'(p')|).
+    kernels.born.reduced_tensors (J = p'/|v_M'(p')|); with ``lambdas`` (λ in code units) a list
+    of such pairs, one per λ, sharing the evaluation of the potential.
+
+    The same uniform n-point rules as ``second_order_amplitude`` and ``third_order_cross``
+    (φ' and φ'' on one grid), evaluated in O(n log n) per transition: t2 on the φ' grid is a
+    circular correlation over φ'' (the right factor depends on φ'' − φ' only), done by FFT;
+    the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and ⟨e^{ihφ'} ū_a t_bc⟩ contracted
+    with the fixed tensors of ``_cross_tensors``. (The direct double sum, O(n²), is
+    ``second_order_amplitude``, kept for the full-angular reference.)
     """
     n = n_angles or angular_points(point, grid)
-    phi_out = np.array([0.0, np.pi / 2])
-    phi_in = 2 * np.pi * np.arange(n) / n
-    P_out = projector(M, phi_out)[:, None, None]  # (A, 1, 1, 2, 2)
-    P_in = projector(Mp, phi_in)[:, None]  # (B, 1, 2, 2)
-    f_in = harmonic_basis(phi_in)  # (B, 4, 2, 2)
-    f_out = harmonic_basis(phi_out)[:, None]  # (A, 1, 4, 2, 2)
-    G3 = np.empty((j.size, 4, 4))
-    L3 = np.empty((j.size, 4, 4))
+    single = lambdas is None
+    lambdas = [point.lambda_code] if single else list(lambdas)
+    phi = 2 * np.pi * np.arange(n) / n  # φ' and φ'' grid
+    phase_t = (np.exp(1j * np.outer(HARMONICS, phi)) / n).T  # (φ', h)
+    # rotational covariance: everything at φ = π/2 is the value at φ = 0, rotated by π/2 about
+    # z: X(π/2, φ' + π/2) = R X(0, φ') R†, R = diag(e^{−iπ/4}, e^{iπ/4}); on the moments this is
+    # a phase i^h (the shift of φ' by n/4 grid points: n is a multiple of 4) times R_bb R̄_cc
+    # (the rotation of t2; its conjugate for the moments with t̄2)
+    if n % 4:
+        raise ValueError(f"the third-order rule needs a multiple of 4 angles, got {n}")
+    shift = (1j ** HARMONICS)[:, None, None]  # (h, a, bc)
+    rotation_t2 = shift * ROTATION[None, None, :]
+    rotation_conj = shift * np.conj(ROTATION)[None, None, :]
+    isign = 1j * np.array([1.0, -1.0])[None, :, None]  # i × σ_z eigenvalue of the diagonal entries
+    sin_out = np.sin(phi)[None, None, :]  # sin(φ' − 0), also sin(φ'' − 0)
+    sin_back = -sin_out  # sin(−δ), δ = φ'' − φ'
+    projectors = {M_r: np.moveaxis(projector(M_r, phi), 0, -1)[None] for M_r in BANDS}
+    tensors = {(gl, A): _stacked_cross(BANDS.index(M), BANDS.index(Mp), gl, A)
+               for gl in (0, 1) for A in (0, 1)}
+    outs = {A: [o for o in range(4) if OUT_ANGLE[o] == A] for A in (0, 1)}
+    result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
+    zero = np.zeros((1, 1))
     for s in range(0, j.size, CHUNK):
         jj, jjp = j[s:s + CHUNK], jp[s:s + CHUNK]
         p, pp = grid.p[jj], grid.p[jjp]
+        t = p.size
         E = grid.band_energy(M, p)
-        U1 = scattering_matrix(point, p, phi_out, pp, phi_in)[:, :, :, None]
-        t2 = second_order_amplitude(point, E, p, phi_out, pp, phi_in, n)[:, :, :, None]
-        gain, loss = third_order_cross(U1, t2, P_out, P_in, f_in, f_out)
-        gain, loss = gain.mean(axis=2), loss.mean(axis=2)  # (t, A, 4, 2, 2)
-        G3[s:s + CHUNK] = blocks_from_samples(gain[:, 0], gain[:, 1])
-        L3[s:s + CHUNK] = blocks_from_samples(loss[:, 0], loss[:, 1])
-    return G3, L3
+        u1 = dis.amplitude_shape(point, _momentum_transfer(p, zero, pp, phi[None]))  # (t, 1, n)
+        states = [(M_r, pr, J,
+                   dis.amplitude_shape(point, _momentum_transfer(p, zero, pr, phi[None])),
+                   dis.amplitude_shape(point, _momentum_transfer(pr, zero, pp, phi[None])))
+                  for M_r, pr, J in on_shell_states(point.alpha_code, E)]
+        for (G3, L3), lam in zip(result, lambdas):
+            # U1 at (0, φ'): diagonal entries u (1 ± i x sin φ'), (t, 2 a, n)
+            U1 = u1 * (1 + isign * (lam * p * pp)[:, None, None] * sin_out)
+            # t2 at (0, φ') by correlation over φ'', (t, 2 b, 2 c, n)
+            t2 = np.zeros((t, 2, 2, n), dtype=complex)
+            for M_r, pr, J, u_l, u_r in states:
+                # L = u S(y) P^{M_r}(φ''): entry (b, c) = u (1 + i s_b y) P_bc, y = x sin φ''
+                left = (u_l * (1 + isign * (lam * p * pr)[:, None, None] * sin_out))[:, :, None, :]
+                left = left * projectors[M_r]
+                # R(δ) = u(p_r, p'; δ)(1 + i s_c y sin(−δ)), diagonal in c, (t, 1, c, n)
+                right = u_r * (1 + isign * (lam * pr * pp)[:, None, None] * sin_back)
+                t2 += (-0.5j * J / n)[:, None, None, None] * _correlate(left, right[:, None])
+            t2 = t2.reshape(t, 4, n)
+            # moments (t, kind, h, a, bc) at φ = 0 as products over φ', at π/2 by rotation
+            m1 = np.moveaxis((U1[:, :, None, :] * np.conj(t2)[:, None, :, :]) @ phase_t, -1, 1)
+            m2 = np.moveaxis((np.conj(U1)[:, :, None, :] * t2[:, None, :, :]) @ phase_t, -1, 1)
+            moments = {0: np.stack([m1, m2], axis=1).reshape(t, -1),
+                       1: np.stack([m1 * rotation_conj, m2 * rotation_t2], axis=1).reshape(t, -1)}
+            for gl, target in ((0, G3), (1, L3)):
+                for A in (0, 1):
+                    target[s:s + CHUNK, outs[A]] = (moments[A] @ tensors[gl, A]).real.reshape(
+                        t, len(outs[A]), 4)
+    return result[0] if single else result
 
 
 _CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 
 
-def _cache_key(point: PointParams, grid: LadderGrid):
+def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
     return (grid.alpha, grid.K, grid.residues.tobytes(), angular_points(point, grid),
-            point.disorder, point.lambda_so,
+            point.disorder, lam,
             point.correlation_length, point.spacer_distance, point.screening_wavevector)
 
 
-def branch_blocks(point: PointParams, grid: LadderGrid, branches):
-    """``third_order_blocks`` of every root branch (b, j, j', M, M'), cached per grid and
-    potential shape: the blocks do not depend on τ or impurity_strength, which only scale them."""
-    key = _cache_key(point, grid)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    blocks = [third_order_blocks(point, grid, j, jp, M, Mp) for _, j, jp, M, Mp in branches]
-    _CACHE[key] = blocks
-    if len(_CACHE) > _CACHE_SIZE:
+def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
+    """``third_order_blocks`` of every root branch (b, j, j', M, M'), cached per grid, potential
+    shape and λ: the blocks do not depend on τ or impurity_strength, which only scale them.
+    With ``lambdas`` (lambda_so values) a list, one per value, computed in one pass."""
+    values = [point.lambda_so] if lambdas is None else list(lambdas)
+    keys = [_cache_key(point, grid, v) for v in values]
+    missing = [v for v, k in zip(values, keys) if k not in _CACHE]
+    if missing:
+        per_branch = [third_order_blocks(point, grid, j, jp, M, Mp,
+                                         lambdas=[v / P0**2 for v in missing])
+                      for _, j, jp, M, Mp in branches]
+        for i, v in enumerate(missing):
+            _CACHE[_cache_key(point, grid, v)] = [blocks[i] for blocks in per_branch]
+    for k in keys:
+        _CACHE.move_to_end(k)
+    while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
-    return blocks
+    blocks = [_CACHE[k] for k in keys]
+    return blocks[0] if lambdas is None else blocks
 
 
 def assemble(point, grid, ops, pos, branches, nonconserving=None):
-    """Born blocks (``born.assemble``) plus the third-order (skew) blocks: per transition
+    """Born blocks (``born.assemble``) plus ``extend``; returns the Born field corrections."""
+    corrections = born.assemble(point, grid, ops, pos, branches)
+    extend(point, grid, ops, pos, branches, nonconserving)
+    return corrections
+
+
+def extend(point, grid, ops, pos, branches, nonconserving=None):
+    """Add the third-order (skew) blocks to a Born operator: per transition
     ½ J W(0) U(0) (G3 f(p') − L3 f(p)) (``third_order_blocks``).
 
     The third-order term of scalar impurities (its λ = 0 part) does not conserve spin for
     momentum-dependent U(q) (docs/beyond_born.md §4); that part is also added to
     ``nonconserving`` so that its torque can be reported. For δ disorder it conserves spin
-    exactly (T2 is a number) and is not assembled there. Returns the Born field corrections.
+    exactly (T2 is a number) and is not assembled there.
     """
-    corrections = born.assemble(point, grid, ops, pos, branches)
     if point.impurity_strength == 0:
-        return corrections
-    _add_third_order(point, grid, ops, pos, branches)
-    if nonconserving is not None and point.disorder != "delta":
-        scalar = point if point.lambda_so == 0 else dataclasses.replace(point, lambda_so=0.0)
-        _add_third_order(scalar, grid, nonconserving, pos, branches)
-    return corrections
+        return
+    scalar = nonconserving is not None and point.disorder != "delta"
+    lambdas = [point.lambda_so] + ([0.0] if scalar and point.lambda_so != 0 else [])
+    blocks = branch_blocks(point, grid, branches, lambdas)
+    _add_third_order(point, grid, ops, pos, branches, blocks[0])
+    if scalar:
+        _add_third_order(point, grid, nonconserving, pos, branches, blocks[-1])
 
 
-def _add_third_order(point, grid, ops, pos, branches):
+def _add_third_order(point, grid, ops, pos, branches, blocks):
     scale = dis.forward_correlator(point) * born_amplitude_zero(point)
-    for (b, j, jp, M, Mp), (G3, L3) in zip(branches, branch_blocks(point, grid, branches)):
+    for (b, j, jp, M, Mp), (G3, L3) in zip(branches, blocks):
         half_jac = 0.5 * grid.p[jp] / np.abs(grid.band_velocity(Mp, grid.p[jp]))
         coeff = (scale * half_jac)[:, None, None]
         ops.blocks[pos[jp] - pos[j] + 1, pos[j]] += coeff * G3
