@@ -6,7 +6,12 @@ from snakemake.utils import min_version
 min_version("9.17")
 
 
-configfile: "config/config.yaml"
+# A study file given with --configfile defines the whole study (schema defaults fill what it
+# omits); only without one is the default study loaded. A merge of the two would let the default
+# study's keys leak into a user's study.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"

@@ -50,8 +50,9 @@ def test_default_config_builds_its_dag(tmp_path):
     run = snakemake(tmp_path, config, "-n")
     assert run.returncode == 0, run.stderr[-3000:]
     counts = job_counts(run.stdout)
-    assert counts["solve_chunk"] == 3 * 3 * 13  # disorder × kernel × alpha, all tau per job
-    assert counts["merge"] == 1 and counts["plot"] == 4
+    # disorder × kernel × alpha blocks (0 and four half-decades of |alpha|), all tau per job
+    assert counts["solve_chunk"] == 3 * 3 * 5
+    assert counts["merge"] == 1 and counts["plot"] == 4 and counts["summary"] == 1
 
 
 def test_end_to_end_dataset(tiny_study):
@@ -78,7 +79,7 @@ def test_end_to_end_dataset(tiny_study):
 
 
 def test_end_to_end_figures(tiny_study):
-    for figure in ("sigma_vs_delta_tau", "born_cancellation", "sigma_map"):
+    for figure in ("sigma_vs_delta_tau", "born_cancellation", "extrinsic", "sigma_map"):
         for ext in ("pdf", "png"):
             path = tiny_study / f"results/tiny/figures/{figure}.{ext}"
             assert path.stat().st_size > 5000, path
@@ -89,8 +90,10 @@ def test_report_is_self_contained_with_figures_and_captions(tiny_study):
     assert run.returncode == 0, run.stderr[-3000:]
     html = (tiny_study / "report.html").read_text()
     assert len(html) > 100_000  # figures are embedded, not linked
-    for fragment in ("sigma_map", "Born cancellation", "bare-bubble", "common colour scale"):
-        assert fragment in html
+    for fragment in ("sigma_map", "Born cancellation", "bare bubble", "one colour scale per kernel",
+                     "Study parameters", "headline numbers", "summary.tsv"):
+        assert fragment in html, fragment
+    assert "Undefined substitution" not in html and "System Message" not in html
 
 
 def test_lint_is_clean():
@@ -105,18 +108,19 @@ def test_rerun_with_nothing_changed_has_nothing_to_do(tiny_study):
     assert "Nothing to be done" in run.stdout + run.stderr
 
 
-def test_adding_an_alpha_runs_only_the_new_slices(tiny_study):
+def test_adding_an_alpha_runs_only_its_block(tiny_study):
+    """0.1 and 0.3 share the block [0.1, 0.316) of |alpha|; 0.05 opens a new one."""
     config = yaml.safe_load(yaml.safe_dump(TINY))
-    config["grid"]["alpha"] = [0.1, 0.2, 0.3]
+    config["grid"]["alpha"] = [0.05, 0.1, 0.3]
     counts = job_counts(snakemake(tiny_study, config, "-n").stdout)
-    assert counts["solve_chunk"] == 2 * 2  # two disorders × two kernels at the new alpha only
+    assert counts["solve_chunk"] == 2 * 2  # two disorders × two kernels, the new block only
 
 
 def test_changing_a_kernel_parameter_reruns_only_that_kernel(tiny_study):
     config = yaml.safe_load(yaml.safe_dump(TINY))
     config["kernel_parameters"] = {"born": {"temperature": 0.02}}
     counts = job_counts(snakemake(tiny_study, config, "-n").stdout)
-    assert counts["solve_chunk"] == 2 * 2  # born only: two disorders × two alpha
+    assert counts["solve_chunk"] == 2  # born only: two disorders, one block of alpha
 
 
 @pytest.mark.parametrize("edit,fragment", [
@@ -128,7 +132,7 @@ def test_changing_a_kernel_parameter_reruns_only_that_kernel(tiny_study):
     (lambda c: c["grid"].__setitem__("alpha", {"start": 0, "stop": 1, "num": 3, "scale": "log"}),
      "grid.alpha: a log range needs start > 0"),
     (lambda c: c.__setitem__("kernel_parameters", {"relaxation": {"lambda_so": 0.1}}),
-     "lambda_so=0.1 needs a scattering kernel"),
+     "kernel_parameters.relaxation.lambda_so=0.1: the relaxation kernel does not use lambda_so"),
 ])
 def test_invalid_config_stops_before_any_job_with_a_named_key(tmp_path, edit, fragment):
     config = yaml.safe_load(yaml.safe_dump(TINY))

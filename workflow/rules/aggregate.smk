@@ -3,7 +3,8 @@ rule merge:
     input:
         chunk_files,
     output:
-        f"{RESULTS}/spin_hall.nc",
+        # update(): a failed merge restores the last good file instead of deleting it
+        update(f"{RESULTS}/spin_hall.nc"),
     params:
         config=lambda wildcards: dict(config),
         version=spinflux.__version__,

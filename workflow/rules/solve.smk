@@ -1,11 +1,12 @@
 rule solve_chunk:
-    """One (disorder, kernel, alpha, extra axes) slice of the grid with all tau, one NetCDF file."""
+    """One (disorder, kernel, half-decade of alpha, extra axes) block of the grid with all tau,
+    one NetCDF file (spinflux.study.Chunk)."""
     output:
         f"{RESULTS}/chunks/{{disorder}}/{{kernel}}/{{chunk}}.nc",
     params:
         spec=chunk_spec,
-        solver={"spacing_factor": STUDY.settings.spacing_factor,
-                "rungs_above_fermi": STUDY.settings.rungs_above_fermi},
+        solver={"spacing_factor": float(STUDY.settings.spacing_factor),
+                "rungs_above_fermi": int(STUDY.settings.rungs_above_fermi)},
         version=spinflux.__version__,
         code=SOLVER_CODE,
     conda:

@@ -19,9 +19,10 @@ def main(smk):
     start = time.perf_counter()
     ds = solve_chunk(spec, GridSettings(**smk.params.solver))
     write_atomic(ds, smk.output[0])
-    logger.info("%s/%s alpha=%s: %d tau values in %.2f s, max error_estimate %.2e",
-                spec["disorder"], spec["kernel"], spec["alpha"], len(spec["taus"]),
-                time.perf_counter() - start, float(ds.error_estimate.max()))
+    logger.info("%s/%s alpha=%s: %d tau values each in %.2f s, max error_estimate %.2e, "
+                "%d points flagged", spec["disorder"], spec["kernel"], spec["alphas"],
+                len(spec["taus"]), time.perf_counter() - start, float(ds.error_estimate.max()),
+                int((ds.validity != 0).sum()))
 
 
 if __name__ == "__main__":

@@ -47,26 +47,38 @@ def point_dataset(points, res: dict, settings) -> xr.Dataset:
 
 
 def chunk_dataset(chunk, res: dict) -> xr.Dataset:
-    """Dataset of one study chunk: dims (disorder, kernel, alpha, [extra…], tau), length 1 except
-    tau; the fixed parameters of the slice as ``fixed_<name>`` variables."""
-    extra = list(chunk.extra)
-    dims = ("disorder", "kernel", "alpha") + tuple(n for n, _ in extra) + ("tau",)
-    shape = (1,) * (len(dims) - 1) + (len(chunk.taus),)
-    data = data_variables(res, dims, shape, skip=("delta_tau",))
+    """Dataset of one study chunk (``study.Chunk``): dims (disorder, kernel, alpha, [extra…],
+    tau); the extra axes the chunk's results do not depend on are replicated. Every fixed
+    parameter is a ``fixed_<name>`` variable, NaN where the kernel or disorder does not use it."""
+    dims = chunk.dims
+    values = dict(chunk.extra)
+    values.update({n: v for n, v in chunk.replicated})
+    sizes = {"disorder": 1, "kernel": 1, "alpha": len(chunk.alphas), "tau": len(chunk.taus)}
+    sizes.update({n: (len(values[n]) if isinstance(values[n], tuple) else 1) for n in chunk.order})
+    shape = tuple(sizes[d] for d in dims)
+    base = [1, 1, len(chunk.alphas)] + [1] * len(chunk.order) + [len(chunk.taus)]
+
+    def expand(array):
+        return np.broadcast_to(np.asarray(array).reshape(base), shape).copy()
+
+    data = {name: (dims, expand(res[name]), attributes(name)) for name in STORED
+            if name != "delta_tau"}
     coords = {"disorder": ("disorder", [chunk.disorder], parameters.attributes("disorder")),
               "kernel": ("kernel", [chunk.kernel], parameters.attributes("kernel")),
-              "alpha": ("alpha", [chunk.alpha], parameters.attributes("alpha")),
+              "alpha": ("alpha", np.array(chunk.alphas), parameters.attributes("alpha")),
               "tau": ("tau", np.array(chunk.taus), parameters.attributes("tau"))}
-    for n, v in extra:
-        coords[n] = (n, [v], parameters.attributes(n))
+    for n in chunk.order:
+        v = values[n]
+        coords[n] = (n, list(v) if isinstance(v, tuple) else [v], parameters.attributes(n))
     ds = xr.Dataset(data, coords=coords)
-    dt = np.asarray(res["delta_tau"]).reshape(shape)
-    ds = ds.assign_coords(delta_tau=(dims, dt, attributes("delta_tau")))
-    for name, value in chunk.fixed:
-        if name not in dict(extra):
-            attrs = parameters.attributes(name)
-            attrs["long_name"] = attrs["long_name"] + " (fixed for this slice)"
-            ds[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], value), attrs)
+    ds = ds.assign_coords(delta_tau=(dims, expand(res["delta_tau"]), attributes("delta_tau")))
+    fixed = dict(chunk.fixed)
+    for name in parameters.FIXED:
+        if name in chunk.order:
+            continue
+        attrs = parameters.attributes(name)
+        attrs["long_name"] += " (fixed for this slice; NaN where the kernel or disorder does not use it)"
+        ds[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], fixed.get(name, np.nan)), attrs)
     return ds
 
 

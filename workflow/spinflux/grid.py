@@ -41,7 +41,7 @@ class GridSettings:
     """
 
     spacing_factor: float = 0.75
-    rungs_above_fermi: int = 10
+    rungs_above_fermi: int = 16
     thermal_cutoff: float = 36.0
     max_points: int = 2_000_000
     min_residues: int = 64

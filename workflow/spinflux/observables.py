@@ -73,6 +73,7 @@ TABLE = {
         "δF the rotation of the equilibrium by the field's spin-orbit term"),
     "relative_residual": Quantity("1", "", "max |A f − D| / max |D| of the linear solve"),
     "grid_points": Quantity("1", "", "number of momentum grid points"),
+    "validity": Quantity("1", "", "validity flags of the point (0: valid; flag_meanings)"),
     "grid_spacing": Quantity("1", "p0", "momentum grid spacing h at the Fermi features"),
     "momentum_cutoff": Quantity("1", "p0", "upper end of the momentum grid"),
 }
@@ -84,6 +85,39 @@ CHANNELS = ("sigma_sH_elliott_yafet", "sigma_sH_side_jump", "sigma_sH_skew",
 #: how the error of every observable is estimated (grid.coarse_settings)
 ERROR_METHOD = ("|value − value on a grid with 1.5× the spacing at the Fermi features, 3 rungs "
                 "fewer and half the beyond-Born angles|")
+
+
+#: bit, name and meaning of the validity flags (CF flag_masks/flag_meanings)
+VALIDITY_FLAGS = (
+    (1, "kinetic_equation_outside_its_domain",
+     "E_F τ/ħ < 3: the kinetic equation needs E_F τ ≫ ħ"),
+    (2, "unconverged",
+     "an error estimate exceeds 1e-3 of its scale: refine the grid (solver settings)"),
+)
+#: relative size of an error estimate above which a point is flagged unconverged
+UNCONVERGED = 1e-3
+
+
+def error_scales(out: dict) -> dict:
+    """The scale of every observable against which its error is judged: for the parts of σ_sH
+    (which can cancel to zero) the largest drive part of the point, for the others the value."""
+    spin_hall = np.max(np.abs([out["sigma_sH_intrinsic"], out["sigma_sH_acceleration"],
+                               out["sigma_sH_field_spin_orbit"], out["sigma_sH"]]), axis=0)
+    return {name: (spin_hall if name.startswith("sigma_sH") else np.abs(out[name]))
+            for name in OBSERVABLES}
+
+
+def validity(out: dict, points) -> np.ndarray:
+    """Validity flags per point (``VALIDITY_FLAGS``); 0 where the point is valid."""
+    flags = np.zeros(len(points), dtype=np.int32)
+    flags[np.array([p.tau < 3 for p in points])] |= 1
+    if "sigma_sH_error" in out:
+        scales = error_scales(out)
+        for name in OBSERVABLES:
+            err = out[name + "_error"]
+            bad = np.isfinite(err) & (err > UNCONVERGED * scales[name]) & (scales[name] > 0)
+            flags[bad] |= 2
+    return flags
 
 
 def error_name(name: str) -> str:
@@ -100,6 +134,9 @@ def attributes(name: str) -> dict:
         q = TABLE[base]
         long_name = f"refinement error estimate of {base}, {ERROR_METHOD}"
     attrs = {"long_name": long_name + (f" [{q.label}]" if q.label else "")}
+    if name == "validity":
+        attrs["flag_masks"] = np.array([bit for bit, _, _ in VALIDITY_FLAGS], dtype=np.int32)
+        attrs["flag_meanings"] = " ".join(flag for _, flag, _ in VALIDITY_FLAGS)
     if q.units is not None:
         attrs["units"] = q.units
     if q.label:

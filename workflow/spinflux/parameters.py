@@ -20,6 +20,8 @@ from dataclasses import dataclass
 P0 = math.sqrt(2.0)  # p0 = sqrt(2 m E_F) in code units
 #: ε − μ carries ~1e-16 absolute rounding error, i.e. a relative error 1e-16/T in F'(ε)
 MIN_TEMPERATURE = 1e-8
+#: E_F τ/ħ below which a scattering kernel spreads its response along the whole ladder
+MIN_SCATTERING_TAU = 0.1
 #: the beyond-Born kernel is an expansion in ν U(0); beyond this it is not a small parameter
 MAX_IMPURITY_STRENGTH = 0.5
 
@@ -91,7 +93,9 @@ TABLE: tuple[Parameter, ...] = (
               help="Rashba coupling mα/p0 (either sign; 0 allowed)",
               bounds=(Bound("|≤|", 2.0, "m α/p0"),)),
     Parameter("tau", None, "transport time at the mean Fermi momentum", "ħ/E_F", required=True,
-              help="transport time E_F τ/ħ", bounds=(Bound(">", 0.0, "E_F τ/ħ"),)),
+              help="transport time E_F τ/ħ (points below 3 are flagged: the kinetic equation needs "
+                   "E_F τ ≫ ħ)",
+              bounds=(Bound(">", 0.0, "E_F τ/ħ"),)),
     Parameter("disorder", "delta", "disorder type", choices=DISORDERS,
               help="disorder correlator: delta (short range), smooth (Gaussian), "
                    "coulomb (remote ionised impurities)"),
@@ -106,15 +110,25 @@ TABLE: tuple[Parameter, ...] = (
                                       "degenerate gas"))),
     Parameter("correlation_length", 1.0, "correlation length R of smooth disorder", "ħ/p0",
               help="R p0/ħ of smooth (Gaussian) disorder",
-              bounds=(Bound("≥", 0.0, "units ħ/p0"),), disorders=("smooth",)),
+              bounds=(Bound("≥", 0.0, "units ħ/p0"),
+                      Bound("≤", 100.0, "units ħ/p0; the angular moments are verified up to it")),
+              disorders=("smooth",)),
     Parameter("spacer_distance", 1.0, "spacer distance d of remote (coulomb) impurities", "ħ/p0",
               help="d p0/ħ of coulomb disorder",
-              bounds=(Bound("≥", 0.0, "units ħ/p0"),), disorders=("coulomb",)),
+              bounds=(Bound("≥", 0.0, "units ħ/p0"),
+                      Bound("≤", 50.0, "units ħ/p0; the angular quadrature of the Coulomb correlator "
+                                       "resolves scattering angles ≳ ħ/(p_F d) up to it")),
+              disorders=("coulomb",)),
     Parameter("screening_wavevector", 1.0, "Thomas–Fermi screening wave vector", "p0/ħ",
               help="q_TF ħ/p0 of coulomb disorder",
-              bounds=(Bound(">", 0.0, "units p0/ħ"),), disorders=("coulomb",)),
+              bounds=(Bound(">", 0.0, "units p0/ħ"),
+                      Bound("≥", 0.05, "units p0/ħ; weaker screening makes the forward scattering "
+                                       "too sharp for the angular quadrature"),
+                      Bound("≤", 100.0, "units p0/ħ")),
+              disorders=("coulomb",)),
     Parameter("lambda_so", 0.0, "impurity spin-orbit coupling λ (U → U[1 + iλσ_z (p × p')_z])",
               "λ p0²", help="impurity spin-orbit coupling λp0² (born, beyond_born)",
+              bounds=(Bound("|≤|", 1.0, "λ p0²; the side-jump corrections are first order in λ"),),
               kernels=("born", "beyond_born")),
     Parameter("impurity_strength", 0.1, "Born parameter ν U(0) of one impurity, ν = m/2πħ² "
                                         "(beyond_born kernel)", "",
@@ -207,6 +221,11 @@ def validate(p) -> None:
         value = check_value(row.name, getattr(p, row.name))
         if value is not getattr(p, row.name) and not row.is_choice:
             object.__setattr__(p, row.name, value)  # ints become floats: one representation
+    if p.kernel != "relaxation" and p.tau < MIN_SCATTERING_TAU:
+        raise ParameterError(
+            f"tau={p.tau!r} must be ≥ {MIN_SCATTERING_TAU:g} for the {p.kernel} kernel (E_F τ/ħ; "
+            "below it the kinetic equation is meaningless and the scattered response leaves the "
+            "momentum grid; points below 3 are flagged)")
     if p.lambda_so != 0 and p.kernel == "relaxation":
         raise ParameterError(
             f"lambda_so={p.lambda_so!r} needs a scattering kernel (born, beyond_born); the relaxation "
@@ -229,11 +248,11 @@ def field_names() -> tuple[str, ...]:
     return tuple(p.name for p in TABLE)
 
 
-def relevant(name: str, kernel: str, disorder: str) -> bool:
-    """Whether results of (kernel, disorder) depend on parameter ``name``."""
+def relevant(name: str, kernel: str | None, disorder: str | None) -> bool:
+    """Whether results of (kernel, disorder) depend on parameter ``name`` (None: any)."""
     row = BY_NAME[name]
-    return ((row.kernels is None or kernel in row.kernels)
-            and (row.disorders is None or disorder in row.disorders))
+    return ((row.kernels is None or kernel is None or kernel in row.kernels)
+            and (row.disorders is None or disorder is None or disorder in row.disorders))
 
 
 def attributes(name: str) -> dict:

@@ -1,15 +1,19 @@
-"""Parameter studies: a validated config → chunks of the grid → NetCDF datasets → one merged dataset.
+"""Parameter studies: a config → validated study → chunks of the grid → one merged dataset.
 
-A chunk is one slice that the solver vectorises over: fixed (disorder, kernel, alpha) and
-fixed values of any extra grid axes, with all tau values. Its specification is a plain dict
-(``Chunk.spec``) so that Snakemake can pass it through ``params:`` and rerun exactly the chunks
-whose inputs changed.
+A chunk is the work of one job: fixed disorder, kernel and values of the extra grid axes the
+kernel depends on, the α values of one half-decade of |α| (``alpha_bucket``), and every τ.
+Its specification (``Chunk.spec``) holds exactly the values its results depend on, as plain
+floats and strings: Snakemake compares it through ``params:`` and reruns a chunk exactly when
+one of them changes (a parameter a kernel or disorder does not use is left out; values are
+normalised, τ sorted). Axes a chunk does not depend on are replicated in its dataset.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,19 +22,29 @@ import xarray as xr
 from . import dataset
 from .grid import GridSettings
 from .observables import OBSERVABLES
-from .parameters import DEFAULTS, FIXED, ParameterError, PointParams
+from .parameters import BY_NAME, DEFAULTS, FIXED, ParameterError, PointParams, relevant
 from .solver import solve_batch
 
-DEFAULT_FIXED = {name: DEFAULTS[name] for name in FIXED}
 CORE_AXES = ("disorder", "kernel", "alpha", "tau")
+#: one job solves the α values of one bucket: a 1/ALPHA_BUCKETS_PER_DECADE decade of |α|
+ALPHA_BUCKETS_PER_DECADE = 2
+#: a study name is a directory name under results/: letters, digits, '_', '-', inner dots
+STUDY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+#: a string in a numeric position that YAML 1.1 read as text (e.g. 1e-1) but is a number
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class StudyError(ValueError):
     """The study configuration is inconsistent; the message names the key and the value."""
 
 
+def _label(value) -> str:
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
 def axis_values(name: str, spec) -> list:
-    """A grid axis as a list: a list is taken as is, a range {start, stop, num, scale} expanded."""
+    """A grid axis as a list: a list is taken as is, a range {start, stop, num, scale} expanded.
+    Values must be distinct, also after the rounding that names the chunk files."""
     if isinstance(spec, dict):
         start, stop, num = spec["start"], spec["stop"], int(spec["num"])
         if spec.get("scale", "linear") == "log":
@@ -40,46 +54,76 @@ def axis_values(name: str, spec) -> list:
             values = np.geomspace(start, stop, num)
         else:
             values = np.linspace(start, stop, num)
-        return [float(f"{v:.12g}") for v in values]
-    values = list(spec)
-    if len(set(values)) != len(values):
-        raise StudyError(f"grid.{name}: values must be distinct, got {values!r}")
+        values = [float(f"{v:.12g}") for v in values]
+    else:
+        values = [float(v) if name in BY_NAME and not BY_NAME[name].is_choice else v for v in spec]
+    labels = [_label(v) for v in values]
+    if len(set(labels)) != len(labels):
+        dup = sorted({labels[i] for i in range(len(labels)) if labels.count(labels[i]) > 1})
+        raise StudyError(f"grid.{name}: values must be distinct (to 10 significant digits), got "
+                         f"{values!r}; repeated: {', '.join(dup)}")
     return values
 
 
-def _label(value) -> str:
-    return f"{value:.10g}" if isinstance(value, float) else str(value)
+def alpha_bucket(alpha: float) -> str:
+    """File stem of the chunk that holds α: 'alpha0', or the half-decade of |α| it lies in with
+    the sign, e.g. 'alpha0.01-0.0316' or 'alpham0.0316-m0.01'. Adding an α reruns only its
+    bucket."""
+    if alpha == 0:
+        return "alpha0"
+    k = math.floor(ALPHA_BUCKETS_PER_DECADE * math.log10(abs(alpha)) + 1e-12)
+    lo, hi = (10 ** (e / ALPHA_BUCKETS_PER_DECADE) for e in (k, k + 1))
+    if alpha > 0:
+        return f"alpha{lo:.3g}-{hi:.3g}"
+    return f"alpham{hi:.3g}-m{lo:.3g}"
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """One job: fixed disorder, kernel, alpha and extra-axis values, all tau."""
+    """One job: fixed disorder and kernel, the α of one bucket, values of the extra axes the
+    results depend on (``extra``), those they do not (``replicated``), and every τ."""
 
     disorder: str
     kernel: str
-    alpha: float
-    extra: tuple  # ((name, value), ...) for extra grid axes, in config order
-    taus: tuple
-    fixed: tuple  # ((name, value), ...) of all fixed parameters after per-kernel overrides
+    alphas: tuple
+    extra: tuple  # ((name, value), ...): extra axes the kernel and disorder depend on
+    replicated: tuple  # ((name, (values...)), ...): extra axes they do not depend on
+    taus: tuple  # sorted
+    fixed: tuple  # ((name, value), ...): fixed parameters the kernel and disorder depend on
+    order: tuple = ()  # names of all extra axes, in the order of the config
+
+    @property
+    def dims(self) -> tuple:
+        return ("disorder", "kernel", "alpha") + tuple(self.order) + ("tau",)
 
     @property
     def name(self) -> str:
         """Stable file stem: the values that identify the slice, nothing else."""
-        parts = [f"alpha{_label(self.alpha)}"] + [f"{k}{_label(v)}" for k, v in self.extra]
-        return "_".join(parts)
+        return "_".join([alpha_bucket(self.alphas[0])]
+                        + [f"{k}{_label(v)}" for k, v in self.extra])
 
     @property
     def spec(self) -> dict:
         """Plain-value description for Snakemake params (compared by repr for reruns)."""
-        return {"disorder": self.disorder, "kernel": self.kernel, "alpha": self.alpha,
-                "extra": [list(e) for e in self.extra], "taus": list(self.taus),
-                "fixed": dict(self.fixed)}
+        return {"disorder": self.disorder, "kernel": self.kernel, "alphas": list(self.alphas),
+                "extra": [list(e) for e in self.extra],
+                "replicated": [[n, list(v)] for n, v in self.replicated],
+                "taus": list(self.taus), "fixed": dict(self.fixed), "order": list(self.order)}
 
     def points(self) -> list[PointParams]:
+        """Every (α, τ) point, α-major; parameters the results do not depend on take their
+        defaults."""
         params = dict(self.fixed)
         params.update(dict(self.extra))
-        return [PointParams(alpha=self.alpha, tau=t, disorder=self.disorder, kernel=self.kernel,
-                            **params) for t in self.taus]
+        return [PointParams(alpha=a, tau=t, disorder=self.disorder, kernel=self.kernel, **params)
+                for a in self.alphas for t in self.taus]
+
+
+def chunk_from_spec(spec: dict) -> Chunk:
+    return Chunk(spec["disorder"], spec["kernel"], tuple(spec["alphas"]),
+                 tuple(tuple(e) for e in spec["extra"]),
+                 tuple((n, tuple(v)) for n, v in spec["replicated"]), tuple(spec["taus"]),
+                 tuple(sorted(spec["fixed"].items())), tuple(spec["order"]))
 
 
 @dataclass(frozen=True)
@@ -93,48 +137,113 @@ class Study:
     def extra_axes(self) -> list[str]:
         return [a for a in self.axes if a not in CORE_AXES]
 
+    @property
+    def n_points(self) -> int:
+        return int(np.prod([len(v) for v in self.axes.values()]))
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not STUDY_NAME.fullmatch(name):
+        raise StudyError(f"study={name!r} must be a directory name: letters, digits, '_', '-' and "
+                         "inner dots, starting with a letter or digit (outputs go to "
+                         "results/<study>/)")
+    return name
+
 
 def load_study(config: dict) -> Study:
     """Expand a schema-validated config into chunks; physical ranges are checked here, with
     messages that name the key, the value and what is allowed."""
+    name = _check_name(config.get("study"))
     grid = config["grid"]
-    axes = {name: axis_values(name, grid[name]) for name in CORE_AXES}
-    extra = [name for name in grid if name not in CORE_AXES]
-    for name in extra:
-        axes[name] = axis_values(name, grid[name])
-    base = dict(DEFAULT_FIXED)
-    base.update(config.get("parameters", {}))
+    axes = {a: axis_values(a, grid[a]) for a in CORE_AXES}
+    extra = [a for a in grid if a not in CORE_AXES]
+    for a in extra:
+        axes[a] = axis_values(a, grid[a])
+    for where, values in [("parameters", config.get("parameters", {}))] + [
+            (f"kernel_parameters.{k}", v) for k, v in config.get("kernel_parameters", {}).items()]:
+        twice = sorted(set(values) & set(extra))
+        if twice:
+            raise StudyError(f"{where}.{twice[0]} is also the grid axis grid.{twice[0]}: give it "
+                             "in one place (a grid axis, or a fixed value)")
+    for kernel, values in config.get("kernel_parameters", {}).items():
+        for key, value in values.items():
+            if not relevant(key, kernel, None) and value != DEFAULTS[key]:
+                raise StudyError(f"kernel_parameters.{kernel}.{key}={value!r}: the {kernel} kernel "
+                                 f"does not use {key} (used by: "
+                                 f"{', '.join(BY_NAME[key].kernels or ())})")
+    base = {n: DEFAULTS[n] for n in FIXED}
+    base.update({k: float(v) for k, v in config.get("parameters", {}).items()})
     chunks = []
     for disorder in axes["disorder"]:
         for kernel in axes["kernel"]:
             fixed = dict(base)
-            fixed.update(config.get("kernel_parameters", {}).get(kernel, {}))
-            for name in extra:
-                fixed.pop(name, None)
+            fixed.update({k: float(v) for k, v in
+                          config.get("kernel_parameters", {}).get(kernel, {}).items()})
+            fixed = {n: v for n, v in fixed.items()
+                     if n not in extra and relevant(n, kernel, disorder)}
+            own = [a for a in extra if relevant(a, kernel, disorder)]
+            replicated = tuple((a, tuple(axes[a])) for a in extra if a not in own)
+            buckets = {}
             for alpha in axes["alpha"]:
-                for combo in np.ndindex(*[len(axes[n]) for n in extra]):
-                    values = tuple((n, axes[n][i]) for n, i in zip(extra, combo))
-                    chunk = Chunk(disorder, kernel, float(alpha), values,
-                                  tuple(float(t) for t in axes["tau"]), tuple(sorted(fixed.items())))
+                buckets.setdefault(alpha_bucket(alpha), []).append(float(alpha))
+            for alphas in buckets.values():
+                for combo in np.ndindex(*[len(axes[a]) for a in own]):
+                    values = tuple((a, axes[a][i]) for a, i in zip(own, combo))
+                    chunk = Chunk(disorder, kernel, tuple(sorted(alphas)), values, replicated,
+                                  tuple(sorted(float(t) for t in axes["tau"])),
+                                  tuple(sorted(fixed.items())), tuple(extra))
                     _check_chunk(chunk)
                     chunks.append(chunk)
     solver = config.get("solver", {})
-    settings = GridSettings(spacing_factor=solver.get("spacing_factor", 0.75),
-                            rungs_above_fermi=solver.get("rungs_above_fermi", 10))
-    return Study(config.get("study", "default"), axes, tuple(chunks), settings)
+    settings = GridSettings(spacing_factor=float(solver.get("spacing_factor", 0.75)),
+                            rungs_above_fermi=int(solver.get("rungs_above_fermi",
+                                                             GridSettings.rungs_above_fermi)))
+    return Study(name, axes, tuple(chunks), settings)
 
 
 def _check_chunk(chunk: Chunk):
-    """Validate one point per distinct parameter combination (all tau share the others)."""
-    for tau in (min(chunk.taus), max(chunk.taus)):
-        try:
-            params = dict(chunk.fixed)
-            params.update(dict(chunk.extra))
-            PointParams(alpha=chunk.alpha, tau=tau, disorder=chunk.disorder, kernel=chunk.kernel,
-                        **params)
-        except ParameterError as exc:
-            where = (f"kernel {chunk.kernel!r}" if "kernel" not in str(exc) else "grid")
-            raise StudyError(f"invalid study ({where}, disorder {chunk.disorder!r}): {exc}") from None
+    """Validate the extreme points of a chunk (every α; the smallest and largest τ)."""
+    params = dict(chunk.fixed)
+    params.update(dict(chunk.extra))
+    for alpha in chunk.alphas:
+        for tau in (chunk.taus[0], chunk.taus[-1]):
+            try:
+                PointParams(alpha=alpha, tau=tau, disorder=chunk.disorder, kernel=chunk.kernel,
+                            **params)
+            except ParameterError as exc:
+                where = (f"kernel {chunk.kernel!r}" if "kernel" not in str(exc) else "grid")
+                raise StudyError(f"invalid study ({where}, disorder {chunk.disorder!r}): "
+                                 f"{exc}") from None
+
+
+def _coerce_numbers(config: dict):
+    """Numbers that YAML 1.1 reads as strings (1e-1 needs a dot for PyYAML) in the numeric
+    places of a config become the numbers a user meant; NaN and infinity are refused here, with
+    the path of the element."""
+    def walk(value, path, numeric):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                value[k] = walk(v, path + [str(k)], numeric or k in ("parameters", "solver",
+                                                                     "kernel_parameters"))
+            return value
+        if isinstance(value, list):
+            return [walk(v, path + [str(i)], numeric) for i, v in enumerate(value)]
+        if numeric and isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+            return float(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise StudyError(f"invalid config at '{'/'.join(path)}': {value!r} must be a finite "
+                             "number")
+        return value
+
+    grid = config.get("grid")
+    if isinstance(grid, dict):
+        for name, axis in grid.items():
+            if name in ("disorder", "kernel"):
+                continue
+            grid[name] = walk(axis, ["grid", name], True)
+    for key in ("parameters", "kernel_parameters", "solver"):
+        if isinstance(config.get(key), dict):
+            config[key] = walk(config[key], [key], True)
 
 
 def _fill_defaults(schema: dict):
@@ -155,6 +264,17 @@ def _fill_defaults(schema: dict):
     return jsonschema.validators.extend(base, {"properties": properties})(schema)
 
 
+def _message(error) -> str:
+    """One line for a schema error: for 'not valid under any of the given schemas' (a list or a
+    range), the most specific reason of the alternatives, naming the element."""
+    from jsonschema.exceptions import best_match
+
+    if error.context:
+        error = best_match(error.context)
+    path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    return f"invalid config at '{path}': {error.message}"
+
+
 def validate_config(config: dict, schema_path: str) -> Study:
     """Check a config against the JSON schema and the physical ranges, before any job runs, and
     fill in the schema's defaults (in place).
@@ -165,9 +285,9 @@ def validate_config(config: dict, schema_path: str) -> Study:
 
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
+    _coerce_numbers(config)
     for error in _fill_defaults(schema).iter_errors(config):
-        path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise StudyError(f"invalid config at '{path}': {error.message}")
+        raise StudyError(_message(error))
     try:
         return load_study(config)
     except StudyError as exc:
@@ -178,21 +298,26 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(dataset.config_json(config).encode()).hexdigest()[:16]
 
 
-def chunk_from_spec(spec: dict) -> Chunk:
-    return Chunk(spec["disorder"], spec["kernel"], float(spec["alpha"]),
-                 tuple(tuple(e) for e in spec["extra"]), tuple(spec["taus"]),
-                 tuple(sorted(spec["fixed"].items())))
-
-
 def solve_chunk(spec: dict, settings: GridSettings) -> xr.Dataset:
-    """Solve one chunk; dims (disorder, kernel, alpha, [extra…], tau), length 1 except tau."""
+    """Solve one chunk; dims (disorder, kernel, alpha, [extra…], tau)."""
     chunk = chunk_from_spec(spec)
     return dataset.chunk_dataset(chunk, solve_batch(chunk.points(), settings))
 
 
 def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
-    """Combine chunk files by coordinates; a missing chunk is an error, not a silent NaN."""
-    return merge_datasets([xr.load_dataset(p) for p in paths], config)
+    """Combine chunk files by coordinates; a missing chunk is an error, not a silent NaN. A
+    chunk file that cannot be read is removed, so that the next run regenerates it."""
+    import os
+
+    parts = []
+    for path in paths:
+        try:
+            parts.append(xr.load_dataset(path))
+        except Exception as exc:  # a truncated or overwritten file: HDF, netCDF or OS errors
+            os.remove(path)
+            raise StudyError(f"chunk {path} is damaged ({type(exc).__name__}: {exc}); it was "
+                             "removed: run snakemake again to regenerate it") from None
+    return merge_datasets(parts, config)
 
 
 def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
@@ -209,8 +334,14 @@ def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
                merged[name].where(merged.alpha != 0, 0.0) for name in OBSERVABLES}
     missing = [name for name, values in present.items() if bool(values.isnull().any())]
     if missing:
-        raise StudyError(f"merged dataset has missing values in {missing}: a chunk is missing")
-    merged.attrs.update(dataset.global_attributes(f"spinflux study {config.get('study', 'default')!r}"))
+        where = merged[missing[0]].isnull()
+        if "alpha" in where.dims and missing[0] == "sigma_sH_balance":
+            where = where & (merged.alpha != 0)
+        first = {d: _label(merged[d].values[i]) for d, i in
+                 zip(where.dims, np.argwhere(where.values)[0])}
+        raise StudyError(f"merged dataset has missing values in {missing} (first at {first}): a "
+                         "chunk is missing or failed")
+    merged.attrs.update(dataset.global_attributes(f"spinflux study {config.get('study')!r}"))
     merged.attrs.update({
         "config_json": dataset.config_json(config),
         "config_hash": config_hash(config),
@@ -221,7 +352,11 @@ def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
 
 def solve_study(config: dict, settings: GridSettings | None = None) -> xr.Dataset:
     """A whole (small) study in this process, without the workflow: for tests and notebooks.
-    ``config`` must already be validated (``validate_config``)."""
-    study = load_study(config)
+    ``config`` is validated (schema defaults included) first."""
+    from pathlib import Path
+
+    config = copy.deepcopy(config)
+    schema = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
+    study = validate_config(config, str(schema))
     parts = [solve_chunk(chunk.spec, settings or study.settings) for chunk in study.chunks]
     return merge_datasets(parts, config)
