@@ -18,6 +18,22 @@ def _validated_study(config):
 
 
 STUDY = _validated_study(config)
+
+
+def _check_cluster():
+    """Refuse to submit to a SLURM cluster on which the executor would never see jobs finish."""
+    plugin = workflow.executor_plugin
+    if plugin is None or plugin.name != "slurm" or workflow.dryrun or workflow.remote_exec:
+        return
+    from spinflux.cluster import check_before_submitting
+
+    init = getattr(workflow.executor_settings, "init_seconds_before_status_checks", 40) or 40
+    problem = check_before_submitting(int(init))
+    if problem:
+        raise ValueError(problem)
+
+
+_check_cluster()
 RESULTS = f"results/{STUDY.name}"
 CHUNKS = {(c.disorder, c.kernel, c.name): c for c in STUDY.chunks}
 # one figure per extra-axis value combination: file stem → (figure, selection)

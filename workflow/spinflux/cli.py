@@ -8,16 +8,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 
 from .version import __version__
-from .observables import OBSERVABLES, attributes
-from .parameters import TABLE, ParameterError, PointParams, field_names
+from .observables import OBSERVABLES, TABLE, VALIDITY_FLAGS, attributes
+from .parameters import TABLE as PARAMETERS
+from .parameters import ParameterError, PointParams, field_names
 from .solver import solve_batch, solve_point
 
-JSON_KEYS = list(OBSERVABLES) + ["delta_tau", "error_estimate", "collision_torque",
-                                 "relative_residual", "grid_points", "grid_spacing",
-                                 "momentum_cutoff"]
+#: everything a point reports, in the order of observables.TABLE
+JSON_KEYS = list(TABLE)
+#: an option value that is a negative number ("--alpha -1e-3"), which argparse would take for
+#: an option because it does not match its own negative-number pattern
+NEGATIVE_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class UserError(Exception):
@@ -34,12 +38,12 @@ def _option(name: str) -> str:
 
 
 def _point_from_args(args) -> PointParams:
-    return PointParams(**{row.name: getattr(args, row.name) for row in TABLE})
+    return PointParams(**{row.name: getattr(args, row.name) for row in PARAMETERS})
 
 
 def _add_physics_arguments(p):
     """One option per row of ``parameters.TABLE``, with its default and what is allowed."""
-    for row in TABLE:
+    for row in PARAMETERS:
         default = "" if row.required else f"; default {row.default}"
         p.add_argument(_option(row.name), type=str if row.is_choice else float,
                        required=row.required, default=None if row.required else row.default,
@@ -54,13 +58,21 @@ def _format_table(point: PointParams, res: dict) -> str:
         attrs = attributes(name)
         unit = attrs.get("unit_label", "")
         value = res[name]
+        if name == "validity":
+            continue
         err = res.get(name + "_error")
         text = f"{value:.10g}" if isinstance(value, float) else str(value)
         if err is not None:
             text += f"  ± {err:.1e}"
-        lines.append(f"  {name:<24} {text:<32} {unit}")
+        lines.append(f"  {name:<31} {text:<32} {unit}")
     lines.append("  (σ_sH sign: eE > 0 along +x, the universal intrinsic value is −1 e/8π)")
+    lines.extend(f"  WARNING: {text}" for text in flag_texts(res["validity"]))
     return "\n".join(lines)
+
+
+def flag_texts(validity: int) -> list[str]:
+    """What the validity flags of a point say, one line each."""
+    return [f"{name}: {meaning}" for bit, name, meaning in VALIDITY_FLAGS if int(validity) & bit]
 
 
 def cmd_solve(args) -> int:
@@ -70,16 +82,22 @@ def cmd_solve(args) -> int:
         out = {k: res[k] for k in JSON_KEYS}
         out.update({k + "_error": res[k + "_error"] for k in OBSERVABLES})
         out["parameters"] = {k: getattr(point, k) for k in field_names()}
+        out["validity_flags"] = [name for bit, name, _ in VALIDITY_FLAGS if res["validity"] & bit]
         out["version"] = __version__
         print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
                           for k, v in out.items()}))
     else:
         print(_format_table(point, res))
+    for text in flag_texts(res["validity"]):
+        print(f"spinflux: warning: {text}", file=sys.stderr)
     return 0
 
 
 def cmd_demo(args) -> int:
     """Born zero next to the relaxation (bare-bubble) value over a Δτ sweep."""
+    if args.alpha == 0:
+        raise UserError("alpha=0.0: the demo sweeps Δτ = α p̄_F τ at fixed α, so it needs "
+                        "alpha ≠ 0 (try --alpha 0.1)")
     rows = []
     for dtau in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0):
         probe = PointParams(alpha=args.alpha, tau=1.0)
@@ -113,9 +131,22 @@ def build_parser():
     return parser
 
 
+def _join_negative_values(argv):
+    """'--alpha -1e-3' → '--alpha=-1e-3': a negative number after an option is its value."""
+    out = []
+    for token in argv:
+        if (out and out[-1].startswith("--") and "=" not in out[-1]
+                and NEGATIVE_NUMBER.fullmatch(token)):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     try:
+        argv = _join_negative_values(sys.argv[1:] if argv is None else list(argv))
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

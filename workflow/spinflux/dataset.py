@@ -7,6 +7,7 @@ Every variable carries CF ``units`` and a ``long_name`` (``observables.attribute
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -85,11 +86,15 @@ def chunk_dataset(chunk, res: dict) -> xr.Dataset:
 @contextlib.contextmanager
 def atomic_path(path: str, suffix: str = ""):
     """Yield a temporary path in the target's directory and rename it to ``path`` when the
-    block succeeds; on any error (or a kill) nothing appears under the final name and the
-    temporary file is removed when Python still can."""
+    block succeeds; on any error (or a kill) nothing appears under the final name. The temporary
+    file is removed when Python still can, and otherwise by the next write of the same target
+    (one writer per target: Snakemake runs one job per output)."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
+    prefix = f".tmp-{os.path.basename(path)}-"
+    for stale in glob.glob(os.path.join(glob.escape(directory), glob.escape(prefix) + "*")):
+        os.remove(stale)  # left by a writer killed before it could clean up (kill -9)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix,
                                suffix=suffix or os.path.splitext(path)[1])
     os.close(fd)
     try:

@@ -110,16 +110,28 @@ class LadderGrid:
         Returns a list of (j, j') index arrays, one per root branch; roots beyond p_max are
         dropped, together with the reverse process, so the truncated operator still conserves
         particles and spin exactly. A root inside the window that is not a grid point is a bug.
+
+        The partner is found on the ladders (same point, a rung up or down, or the paired bottom
+        rung |α| − p) and checked by its energy: near the van Hove point p = |α|/2 the two roots
+        of the lower band, p and |α| − p, are too close for the root formula to tell apart, so
+        there the larger root is the larger of the two, by the residue's half of the ladder.
         """
         E = self.band_energy(M_out, self.p)
+        found_roots = list(bands.on_shell_roots(M_in, self.alpha, E))
+        both = found_roots[0][2] & found_roots[1][2]  # the lower band below the crossing
+        scale = 1e-11 * max(1.0, self.p_max**2)
         roots = []
-        for pp, _, ok in bands.on_shell_roots(M_in, self.alpha, E):
+        for r, (pp, _, ok) in enumerate(found_roots):
             j = np.nonzero(ok)[0]
             jp = self._ladder_partner(j, pp[j])
+            if self.alpha != 0:
+                double = both[j] & (j < self.n)
+                upper_half = (j % self.n) >= self.n // 2  # x_i > |α|/2: p > |α| − p
+                itself = upper_half == (r == 0)  # root 0 is the larger one
+                jp[double] = np.where(itself[double], j[double], self.n - 1 - j[double])
             inside = pp[j] < self.p_max
             found = (jp >= 0) & (jp < self.size)
-            tol = 1e-9 * (abs(self.alpha) if self.alpha else self.p_max)
-            found[found] &= np.abs(self.p[jp[found]] - pp[j][found]) <= tol
+            found[found] &= np.abs(self.band_energy(M_in, self.p[jp[found]]) - E[j[found]]) <= scale
             if np.any(~found & inside):
                 raise RuntimeError("grid not ladder-aligned: a δ-function root is off the grid")
             roots.append((j[found], jp[found]))
@@ -136,17 +148,12 @@ class LadderGrid:
         return out
 
     def _ladder_partner(self, j, pp):
-        """Candidate index of momentum pp reached from p_j: same point, one rung up or down,
-        or the bottom rung of the paired ladder (|α| − p); ``partners`` verifies it."""
+        """Candidate index of momentum pp reached from p_j: the same point or one rung up or
+        down (the paired bottom rung |α| − p is set by ``partners``), verified there."""
         if self.alpha == 0:
             return j.copy()
-        n, a = self.n, abs(self.alpha)
-        step = np.rint((pp - self.p[j]) / a).astype(np.int64)
-        candidate = j + step * n
-        mirror = (j < n) & (np.abs(pp - (a - self.p[j])) < 1e-9 * a) \
-            & (np.abs(pp - self.p[j]) > 1e-9 * a)
-        candidate[mirror] = n - 1 - j[mirror]
-        return candidate
+        step = np.rint((pp - self.p[j]) / abs(self.alpha)).astype(np.int64)
+        return j + step * self.n
 
 
 # -- residue sets ------------------------------------------------------------------------------

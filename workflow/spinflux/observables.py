@@ -94,8 +94,10 @@ VALIDITY_FLAGS = (
     (2, "unconverged",
      "an error estimate exceeds 1e-3 of its scale: refine the grid (solver settings)"),
 )
-#: relative size of an error estimate above which a point is flagged unconverged
+#: relative size of an error estimate above which a point is flagged unconverged; errors below
+#: UNCONVERGED_FLOOR (in the observable's own unit) never flag: values at round-off level
 UNCONVERGED = 1e-3
+UNCONVERGED_FLOOR = 1e-10
 
 
 def error_scales(out: dict) -> dict:
@@ -115,7 +117,8 @@ def validity(out: dict, points) -> np.ndarray:
         scales = error_scales(out)
         for name in OBSERVABLES:
             err = out[name + "_error"]
-            bad = np.isfinite(err) & (err > UNCONVERGED * scales[name]) & (scales[name] > 0)
+            bad = (np.isfinite(err) & (err > UNCONVERGED * scales[name])
+                   & (err > UNCONVERGED_FLOOR))
             flags[bad] |= 2
     return flags
 

@@ -55,29 +55,34 @@ ANGULAR_POINTS = {"delta": 8, "smooth": 16, "coulomb": 32}
 EXACT_DELTA_POINTS = 8
 #: ln(1/ε) of the aliasing error of the Gaussian rule on the fine and on the coarse grid
 GAUSSIAN_ALIASING = {1: 37.0, 2: 18.0}
-#: transitions evaluated per vectorised block (bounds the temporary arrays to ~100 MB at 128 angles)
-CHUNK = 2048
+#: transitions × angles evaluated per vectorised block: bounds the temporary arrays of
+#: ``third_order_blocks`` to ~100 MB whatever the number of angles
+CHUNK_BUDGET = 80_000
 
 
-def angular_points(point: PointParams, grid: LadderGrid | None = None) -> int:
-    """Angles of the third-order quadrature for this point.
+def angular_points(point: PointParams, grid: LadderGrid | None = None, p_max=None):
+    """Angles of the third-order quadrature for this point (an array if ``p_max`` is one).
 
     Gaussian disorder: u(θ) = e^{−R²q²/4} has the Fourier coefficients e^{−x} I_k(x),
     x = R²pp'/2, which fall like e^{−k²/2x}: harmonics beyond k = (2x ln 1/ε)^½ are below ε.
     The integrands of the third-order term are products of two such series, so the uniform rule
     is exact to ε with n = 2k + 8 points (rounded up to a multiple of 4, for the rotation of
-    ``third_order_blocks``): n grows like R p_max, not like (R p_max)². The coarse
-    grid of the error estimate uses ε = 1e-8 instead of 1e-16. Coulomb disorder: 32 angles,
-    halved on the coarse grid so that the error estimate covers the quadrature.
+    ``third_order_blocks``): n grows like R p, not like (R p)². ``p_max`` is the largest momentum
+    of a transition and its intermediate states (default: the top of the grid). The coarse grid
+    of the error estimate uses ε = 1e-8 instead of 1e-16. Coulomb disorder: 32 angles, halved on
+    the coarse grid so that the error estimate covers the quadrature.
     """
     n = ANGULAR_POINTS[point.disorder]
     if point.disorder == "delta" or grid is None:
         return n
     if point.disorder == "smooth":
         R = dis.shape_parameters(point)["R"]
-        x = 0.5 * (R * grid.p_max) ** 2
+        top = grid.p_max + abs(grid.alpha) if p_max is None else np.asarray(p_max)
+        x = 0.5 * (R * top) ** 2
         log_eps = GAUSSIAN_ALIASING[min(grid.angular_coarsening, 2)]
-        return max(n, 4 * math.ceil(math.sqrt(2 * x * log_eps) / 2) + 8)
+        k = np.ceil(np.sqrt(2 * x * log_eps) / 2).astype(int)
+        rule = np.maximum(n, 4 * k + 8)
+        return int(rule) if np.ndim(rule) == 0 else rule
     return max(EXACT_DELTA_POINTS, n // grid.angular_coarsening)
 
 
@@ -255,8 +260,9 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     outs = {A: [o for o in range(4) if OUT_ANGLE[o] == A] for A in (0, 1)}
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
     zero = np.zeros((1, 1))
-    for s in range(0, j.size, CHUNK):
-        jj, jjp = j[s:s + CHUNK], jp[s:s + CHUNK]
+    chunk = max(16, CHUNK_BUDGET // n)
+    for s in range(0, j.size, chunk):
+        jj, jjp = j[s:s + chunk], jp[s:s + chunk]
         p, pp = grid.p[jj], grid.p[jjp]
         t = p.size
         E = grid.band_energy(M, p)
@@ -285,7 +291,7 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
                        1: np.stack([m1 * rotation_conj, m2 * rotation_t2], axis=1).reshape(t, -1)}
             for gl, target in ((0, G3), (1, L3)):
                 for A in (0, 1):
-                    target[s:s + CHUNK, outs[A]] = (moments[A] @ tensors[gl, A]).real.reshape(
+                    target[s:s + chunk, outs[A]] = (moments[A] @ tensors[gl, A]).real.reshape(
                         t, len(outs[A]), 4)
     return result[0] if single else result
 
@@ -300,6 +306,25 @@ def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
             point.correlation_length, point.spacer_distance, point.screening_wavevector)
 
 
+def _grouped_blocks(point, grid, j, jp, M, Mp, lambdas):
+    """``third_order_blocks`` with each transition on its own angular rule (``angular_points``
+    of its largest momentum): for Gaussian disorder the low momenta need far fewer angles. The
+    rules are rounded up to a few sizes (powers of 1.25) so that transitions share FFTs."""
+    if point.disorder != "smooth" or j.size == 0:
+        return third_order_blocks(point, grid, j, jp, M, Mp, lambdas=lambdas)
+    top = np.maximum(grid.p[j], grid.p[jp]) + abs(grid.alpha)
+    rule = angular_points(point, grid, top)
+    size = 4 * np.ceil(16 * 1.25 ** np.ceil(np.log(rule / 16) / np.log(1.25)) / 4).astype(int)
+    size = np.minimum(np.maximum(size, rule), angular_points(point, grid))
+    out = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
+    for n in np.unique(size):
+        sel = size == n
+        part = third_order_blocks(point, grid, j[sel], jp[sel], M, Mp, int(n), lambdas)
+        for (G, L), (g, l) in zip(out, part):
+            G[sel], L[sel] = g, l
+    return out
+
+
 def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
     """``third_order_blocks`` of every root branch (b, j, j', M, M'), cached per grid, potential
     shape and λ: the blocks do not depend on τ or impurity_strength, which only scale them.
@@ -308,8 +333,7 @@ def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
     keys = [_cache_key(point, grid, v) for v in values]
     missing = [v for v, k in zip(values, keys) if k not in _CACHE]
     if missing:
-        per_branch = [third_order_blocks(point, grid, j, jp, M, Mp,
-                                         lambdas=[v / P0**2 for v in missing])
+        per_branch = [_grouped_blocks(point, grid, j, jp, M, Mp, [v / P0**2 for v in missing])
                       for _, j, jp, M, Mp in branches]
         for i, v in enumerate(missing):
             _CACHE[_cache_key(point, grid, v)] = [blocks[i] for blocks in per_branch]
