@@ -198,23 +198,24 @@ def test_impurity_strength_is_validated():
 
 def test_gaussian_angular_rule_is_converged_in_the_smooth_regime():
     """R p0 = 15 (the seed's smooth regime, mαR ≫ 1): the rule n ∝ R p (angular_points) against
-    1.5 n for the transitions at the top of a small grid. The Fourier coefficients e^{−x}I_k(x)
-    fall like e^{−k²/2x}, so the rule is exact to ~1e-16 relative; 1e-12 asserted."""
+    1.5 n for the transitions at the top of a small grid, relative to the largest block. The
+    Fourier coefficients e^{−x}I_k(x) fall like e^{−k²/2x}, so the rule's aliasing is ~1e-16;
+    measured 4e-14 (intraband) and round-off ~1e-15 on the interband blocks, which are
+    suppressed by e^{−(Rα)²/4} and carry FFT round-off of the intraband scale; 1e-12 asserted."""
     from spinflux.grid import GridSettings, build_grid
     from spinflux.kernels import beyond_born as bb
 
     point = PointParams(alpha=0.2, tau=10.0, disorder="smooth", kernel="beyond_born",
                         lambda_so=0.1, correlation_length=15.0, temperature=0.05)
     grid = build_grid(point, GridSettings(spacing_factor=4.0, rungs_above_fermi=4, min_residues=8))
-    worst = 0.0
+    n = bb.angular_points(point, grid)
+    diffs, scale = [], 0.0
     for _, j, jp, M, Mp in grid.branches():
         top = np.argsort(np.maximum(grid.p[j], grid.p[jp]))[-8:]  # the hardest transitions
         if top.size == 0:
             continue
-        n = bb.angular_points(point, grid)
         fine = bb.third_order_blocks(point, grid, j[top], jp[top], M, Mp, n)
         finer = bb.third_order_blocks(point, grid, j[top], jp[top], M, Mp, 4 * ((3 * n // 2) // 4))
-        scale = np.abs(finer[0]).max() + np.abs(finer[1]).max()
-        worst = max(worst, np.abs(fine[0] - finer[0]).max() / scale,
-                    np.abs(fine[1] - finer[1]).max() / scale)
-    assert 0 < bb.angular_points(point, grid) < 1200 and worst < 1e-12
+        scale = max(scale, np.abs(finer[0]).max(), np.abs(finer[1]).max())
+        diffs += [np.abs(fine[0] - finer[0]).max(), np.abs(fine[1] - finer[1]).max()]
+    assert 0 < n < 1200 and max(diffs) < 1e-12 * scale
