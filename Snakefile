@@ -25,6 +25,9 @@ include: "workflow/rules/plots.smk"
 
 rule all:
     input:
+        # the chunks are targets too: one removed as damaged is regenerated on the next run even
+        # though the merged file it fed (restored by update()) is newer than the others
+        chunk_files(),
         f"{RESULTS}/spin_hall.nc",
         f"{RESULTS}/summary.tsv",
         expand(f"{RESULTS}/figures/{{figure}}.{{ext}}", figure=FIGURES, ext=["pdf", "png"]),

@@ -148,3 +148,23 @@ def test_born_cancellation_title_states_what_the_data_show(study):
         assert "cancel;" in text
     else:
         assert "do not cancel" in text and "λ_so ≠ 0" in text
+
+
+def test_flagged_points_are_marked_in_every_figure_and_only_they(study):
+    """Points outside the kinetic equation's domain (E_Fτ < 3ħ) or unconverged carry a
+    validity flag; every figure that draws points marks them, and a study without flagged
+    points shows no such mark (negative control)."""
+    name, ds = study
+    flagged = bool(np.any(ds.validity.values != 0))
+    marked = set()
+    for stem, fig in drawn(ds).items():
+        figure = next(f for f in plots.FIGURE_NAMES if stem.startswith(f))
+        for ax in fig.axes:
+            if any(line.get_label() == plots.FLAG_LABEL for line in ax.get_lines()):
+                marked.add(figure)
+            if any(coll.get_hatch() for coll in ax.collections):
+                marked.add(figure)
+    if not flagged:
+        assert not marked
+    else:
+        assert {"sigma_map", "sigma_vs_delta_tau"} <= marked, (name, marked)

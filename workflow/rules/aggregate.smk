@@ -6,7 +6,9 @@ rule merge:
         # update(): a failed merge restores the last good file instead of deleting it
         update(f"{RESULTS}/spin_hall.nc"),
     params:
-        config=lambda wildcards: dict(config),
+        # what the results depend on (an edit of the config that changes none of it reruns
+        # nothing), recorded as the merged dataset's provenance
+        study=STUDY.effective(),
         version=spinflux.__version__,
     conda:
         "../envs/spinflux.yaml"

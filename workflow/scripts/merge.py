@@ -1,6 +1,7 @@
 """Merge the chunk files into results/<study>/spin_hall.nc (thin: spinflux.study.merge_chunks).
 
-Inputs: every chunk file; ``params.config`` (the validated study, stored as provenance).
+Inputs: every chunk file; ``params.study`` (the study's effective description, stored as
+provenance).
 """
 import logging
 import sys
@@ -12,7 +13,7 @@ def main(smk):
     from spinflux.dataset import write_atomic
     from spinflux.study import merge_chunks
 
-    merged = merge_chunks(list(smk.input), smk.params.config)
+    merged = merge_chunks(list(smk.input), smk.params.study)
     write_atomic(merged, smk.output[0])
     logger.info("merged %d chunks: %s", len(smk.input), dict(merged.sizes))
 

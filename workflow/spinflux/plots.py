@@ -177,6 +177,21 @@ def _empty(ax, text):
     ax.set_yticks([])
 
 
+FLAG_LABEL = "validity flag set (E_Fτ < 3ħ or unconverged)"
+
+
+def _mark_flagged(ax, x, y, flags, label=True):
+    """Grey crosses over the points whose validity flags are set (outside the kinetic
+    equation's domain or unconverged; observables.VALIDITY_FLAGS), one legend entry per panel."""
+    bad = np.asarray(flags) != 0
+    if not np.any(bad):
+        return
+    ax.plot(np.asarray(x)[bad], np.asarray(y)[bad], ls="none", marker="x", ms=4, mew=0.8,
+            color="0.45", zorder=4,
+            label=FLAG_LABEL if label and FLAG_LABEL not in ax.get_legend_handles_labels()[1]
+            else None)
+
+
 def _sorted_by(x, *ys):
     order = np.argsort(x)
     return (np.asarray(x)[order],) + tuple(np.asarray(y)[order] for y in ys)
@@ -285,6 +300,7 @@ def _bare_row(ax, d, xname, colors):
         x, y, a = _xy(rel, "sigma_sH", xname)
         ax.scatter(x, y, s=9, c=[colors.get(v, "k") for v in a], zorder=3)
         ax.plot([], [], ls="none", marker="o", color="0.35", label="relaxation (bare bubble)")
+        _mark_flagged(ax, x, y, _xy(rel, "validity", xname)[1])
         ys.append(y)
         xs = np.geomspace(max(x.min(), 1e-3), x.max(), 200) if x.size else np.array([])
         if xname == "delta_tau" and xs.size:
@@ -309,11 +325,13 @@ def _born_zero_row(ax, d, xname):
     born = _kernel(d, "born")
     x, y, _ = _xy(born, "sigma_sH", xname)
     _, err, _ = _xy(born, "error_estimate", xname)
-    x, y, err = _sorted_by(x, y, err)
+    _, flags, _ = _xy(born, "validity", xname)
+    x, y, err, flags = _sorted_by(x, y, err, flags)
     ax.set_yscale("log")
     floor = 1e-17  # |σ_sH| can be exactly 0 at α = 0
     shown = np.maximum(np.abs(y), floor)
     ax.plot(x, shown, ls="none", marker=".", ms=4, color=KERNEL_COLOR["born"], label="Born |σ_sH|")
+    _mark_flagged(ax, x, shown, flags)
     ax.plot(x, np.maximum(err, floor), ls="none", marker="_", ms=5, color="0.3",
             label="its error estimate")
     lim = _limits(np.concatenate([shown, np.maximum(err, floor)]), log=True)
@@ -337,9 +355,10 @@ def _extrinsic_row(ax, d, xname):
     shown = []
     ax.set_yscale("log")
     for name, style in CHANNEL_STYLE.items():
-        xs, ys = _sorted_by(x, sub[name].values)
+        xs, ys, flags = _sorted_by(x, sub[name].values, sub.validity.values)
         style = dict(style)
         shown.append(_signed_log(ax, xs, ys, style.pop("color"), style.pop("label"), **style))
+        _mark_flagged(ax, xs, np.abs(ys), flags)
     ax.plot([], [], ls="none", marker="o", mfc="white", color="0.3", label="open marker: < 0")
     lim = _limits(np.concatenate(shown), log=True)
     if lim:
@@ -373,18 +392,21 @@ def born_cancellation(ds, context=""):
             ax.scatter(x, y, s=12, marker=marker, c=[colors.get(v, "k") for v in a])
             ax.plot([], [], ls="none", marker=marker, color="0.35", label=label)
         x, y, _ = _xy(sub, "sigma_sH", xname)
+        _, flags, _ = _xy(sub, "validity", xname)
         ax.scatter(x, y, s=12, marker="o", color="k", label="sum = σ_sH")
+        _mark_flagged(ax, x, y, flags)
         ax.set_xscale("log")
         ax.set_ylim(-1.35, 1.35)
         ax.set_title(f"{disorder} disorder")
         ax.set_ylabel("Born σ_sH parts  [e/8π]")
         ax = axes[1][c]
         _, err, _ = _xy(sub, "error_estimate", xname)
-        x, y, err = _sorted_by(x, y, err)
+        x, y, err, flags = _sorted_by(x, y, err, flags)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.plot(x, np.maximum(np.abs(y), 1e-17), ls="none", marker="o", ms=3, color="k",
                 label="|sum|")
+        _mark_flagged(ax, x, np.maximum(np.abs(y), 1e-17), flags)
         ax.plot(x, np.maximum(err, 1e-17), ls="none", marker="_", ms=5, color="0.4",
                 label="error estimate")
         lim = _limits(np.concatenate([np.maximum(np.abs(y), 1e-17), np.maximum(err, 1e-17)]), log=True)
@@ -485,6 +507,8 @@ def _zero_rashba_panel(ax, sub, lam):
     shown.append(_signed_log(ax, tau, skew, "tab:green", label, ls="--"))
     shown.append(_signed_log(ax, tau, zero.sigma_sH_side_jump.values, "tab:orange",
                              "side jump, α = 0", ls=":"))
+    for values in shown:
+        _mark_flagged(ax, tau, values, zero.validity.values)
     reference = float(analytic.side_jump_leading(lam))
     ax.axhline(abs(reference), color="0.4", lw=0.8, ls="-.",
                label=f"side jump 2λ[1 + 1/(1 + λ²/2)] = {reference:.3g}")
@@ -521,6 +545,8 @@ def _suppression_panel(ax, sub, lam, colors):
                     color=color)
             ax.plot(x[ok & (ratio < 0)], -ratio[ok & (ratio < 0)], ls="none", marker=marker,
                     ms=3, mfc="white", color=color)
+            flags = sub.validity.sel(alpha=alpha).values | zero.validity.values
+            _mark_flagged(ax, x[ok], np.abs(ratio[ok]), flags[ok])
             first = False
             shown.append(np.abs(ratio[ok]))
             xs.append(x[ok])
@@ -568,6 +594,10 @@ def sigma_map(ds, context=""):
             ax = axes[i][k]
             z = values.sel(disorder=disorder).transpose("alpha", "tau").values
             mesh = ax.pcolormesh(tau_edges, rows, z, cmap="RdBu_r", norm=norm)
+            flagged = sub.validity.sel(disorder=disorder).transpose("alpha", "tau").values != 0
+            if np.any(flagged):  # hatched: outside the kinetic equation's domain or unconverged
+                ax.pcolor(tau_edges, rows, np.ma.masked_where(~flagged, flagged.astype(float)),
+                          hatch="////", facecolor="none", edgecolor="0.55", lw=0)
             ax.set_xscale("log")
             _log_axis(ax.xaxis, tau)
             step = max(1, math.ceil(alpha.size / 7))
@@ -586,7 +616,8 @@ def sigma_map(ds, context=""):
             bar.set_ticks([-t for t in ticks[::-1]] + [0.0] + ticks)
             bar.ax.tick_params(labelsize=8, rotation=45)
         bar.set_label(f"σ_sH of {kernel}  [e/8π]")
-    _title(fig, "σ_sH over (α, τ); white: zero within the error estimate", context)
+    _title(fig, "σ_sH over (α, τ); white: zero within the error estimate; hatched: validity "
+                "flag set (E_Fτ < 3ħ or unconverged)", context)
     return fig
 
 

@@ -20,7 +20,8 @@ from .grid import GridSettings, build_grid, coarse_settings
 from .observables import OBSERVABLES
 from .parameters import P0
 
-#: relative round-off floor of every error estimate (sums of ~1e4 terms of O(1))
+#: relative round-off floor of every error estimate: 1e-13, or the unit round-off times the number
+#: of grid points where the sums are longer (α = 0.001 has ~1e5 points and a Born |σ_sH| of 8e-13)
 ROUND_OFF = 1e-13
 #: largest number of grid points assembled into one linear system: bounds memory (~0.3 GB)
 #: and keeps the arrays cache-friendly (a 500k-point system was 40 % slower per point)
@@ -100,8 +101,9 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
         scales = observables.error_scales(out)
         for name in OBSERVABLES:
             # the grid refinement, and never less than the round-off of the value's own scale
+            floor = np.maximum(ROUND_OFF, np.finfo(float).eps * out["grid_points"])
             out[name + "_error"] = np.maximum(np.abs(out[name] - coarse[name]),
-                                              ROUND_OFF * scales[name])
+                                              floor * scales[name])
         out["error_estimate"] = out["sigma_sH_error"]
     out["validity"] = observables.validity(out, points)
     return out

@@ -141,6 +141,20 @@ class Study:
     def n_points(self) -> int:
         return int(np.prod([len(v) for v in self.axes.values()]))
 
+    def effective(self) -> dict:
+        """What the study's results depend on, as plain values: the name, the axes (sorted
+        where order does not matter), the fixed parameters each (disorder, kernel) uses and the
+        grid settings. Recorded in the merged dataset and compared for reruns: an edit of the
+        config that changes none of it reruns nothing."""
+        fixed = {}
+        for chunk in self.chunks:
+            fixed.setdefault(f"{chunk.disorder}/{chunk.kernel}", dict(chunk.fixed))
+        axes = {a: (sorted(v) if a not in ("disorder", "kernel") else list(v))
+                for a, v in self.axes.items()}
+        return {"study": self.name, "grid": axes, "fixed": fixed,
+                "solver": {"spacing_factor": float(self.settings.spacing_factor),
+                           "rungs_above_fermi": int(self.settings.rungs_above_fermi)}}
+
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or not STUDY_NAME.fullmatch(name):
@@ -266,11 +280,10 @@ def _fill_defaults(schema: dict):
 
 def _message(error) -> str:
     """One line for a schema error: for 'not valid under any of the given schemas' (a list or a
-    range), the most specific reason of the alternatives, naming the element."""
-    from jsonschema.exceptions import best_match
-
-    if error.context:
-        error = best_match(error.context)
+    range), the reason of the alternative that gets furthest into the value, naming the
+    element (e.g. grid/tau/1 rather than 'is not of type object')."""
+    while error.context:
+        error = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
     path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
     return f"invalid config at '{path}': {error.message}"
 
@@ -359,4 +372,4 @@ def solve_study(config: dict, settings: GridSettings | None = None) -> xr.Datase
     schema = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
     study = validate_config(config, str(schema))
     parts = [solve_chunk(chunk.spec, settings or study.settings) for chunk in study.chunks]
-    return merge_datasets(parts, config)
+    return merge_datasets(parts, study.effective())
