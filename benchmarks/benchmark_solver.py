@@ -91,7 +91,7 @@ def batch_overhead(n_batch, repeat):
     t_assembly = best_time(assemble_solve_observe, repeat)
     t_fine = best_time(lambda: solve_batch(points, estimate_error=False), repeat)
     t_full = best_time(lambda: solve_batch(points), repeat)
-    coarse_points = sum(build_grid(p, coarse_settings(GridSettings())).size for p in points)
+    coarse_points = sum(build_grid(p, c).size for p in points for c in coarse_settings(GridSettings()))
     print(f"\n## Batch of {n_batch} Born points (α ∈ [0.05, 0.5], Δτ ∈ [0.1, 100], three disorders)\n")
     print(f"- grid points: {sum(g.size for g in grids)} fine + {coarse_points} coarse (refinement), "
           f"in {len(systems)} systems of ≤ {solver.MAX_SYSTEM_POINTS} points")

@@ -188,7 +188,16 @@ def test_scalar_delta_impurities_give_no_spin_current_beyond_born():
     points = [PointParams(alpha, tau, "delta", "beyond_born", impurity_strength=g)
               for alpha in (0.05, 0.2) for tau in (1.0, 10.0, 100.0) for g in (0.3, -0.3)]
     res = solve_batch(points)
-    assert np.all(np.abs(res["sigma_sH"]) <= res["error_estimate"] + 1e-12)
+    born = solve_batch([dataclasses.replace(p, kernel="born") for p in points])
+    # the collision torque vanishes to round-off, so σ_sH is the Born value on the same grid (the
+    # drives fix it through the balance law) whatever the third-order term does to f1: measured
+    # equal to 1e-16; the Born value itself is at most 2.5e-10 here, 1000× inside its estimate
+    assert np.all(np.abs(res["collision_torque"]) < 1e-15)
+    np.testing.assert_allclose(res["sigma_sH"], born["sigma_sH"], rtol=0, atol=1e-13)
+    assert np.all(np.abs(res["sigma_sH"]) <= res["error_estimate"])
+    # negative control: with impurity spin-orbit coupling the third-order term does move σ_sH
+    skew = solve_batch([dataclasses.replace(points[2], lambda_so=0.1)])
+    assert abs(skew["sigma_sH"][0] - born["sigma_sH"][2]) > 1e-2
 
 
 def test_impurity_strength_is_validated():
