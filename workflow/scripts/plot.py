@@ -16,6 +16,9 @@ def main(smk):
 
     with xr.open_dataset(smk.input[0]) as ds:
         fig = draw(smk.params.figure, ds.load(), smk.params.selection)
+    # lay the figure out once for both files (constrained layout would redo it per file)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
     for key in ("pdf", "png"):
         with atomic_path(smk.output[key]) as tmp:
             fig.savefig(tmp, dpi=200, format=key)

@@ -334,8 +334,8 @@ def coarse_settings(settings: GridSettings) -> tuple[GridSettings, GridSettings]
     """Settings of the two grids that the refinement error estimate compares with.
 
     The quadrature grid has 1.5 × the spacing at the Fermi features, 1/1.5 of the residues per
-    ladder period and half the beyond-Born angles; the cut-off grid has 3 rungs fewer and half
-    the angles. The estimate is the sum of the two differences: with one grid coarser in both,
+    ladder period and half the beyond-Born angles; the cut-off grid has 3 rungs fewer, the same
+    residues and angles (so it takes its beyond-Born blocks from the fine grid's). The estimate is the sum of the two differences: with one grid coarser in both,
     a quadrature error and a cut-off error of opposite sign cancelled (5.5× underestimate at
     α = 0.05, Δτ = 0.3, λ_so = 0.1; docs/convergence.md §10)."""
     quadrature = dataclasses.replace(
@@ -343,6 +343,5 @@ def coarse_settings(settings: GridSettings) -> tuple[GridSettings, GridSettings]
         min_residues=max(4 * KINK_ORDER, math.ceil(settings.min_residues / 1.5)),
         angular_coarsening=2 * settings.angular_coarsening)
     cutoff = dataclasses.replace(
-        settings, rungs_above_fermi=max(2, settings.rungs_above_fermi - 3),
-        angular_coarsening=2 * settings.angular_coarsening)
+        settings, rungs_above_fermi=max(2, settings.rungs_above_fermi - 3))
     return quadrature, cutoff

@@ -83,8 +83,8 @@ DIAGNOSTICS = tuple(name for name, q in TABLE.items() if not q.has_error)
 CHANNELS = ("sigma_sH_elliott_yafet", "sigma_sH_side_jump", "sigma_sH_skew",
             "sigma_sH_nonconserving")
 #: how the error of every observable is estimated (grid.coarse_settings)
-ERROR_METHOD = ("3 × (|value − value on a grid with 1.5× the spacing at the Fermi features| + "
-                "|value − value with 3 rungs fewer|), both with half the beyond-Born angles")
+ERROR_METHOD = ("3 × (|value − value on a grid with 1.5× the spacing at the Fermi features and "
+                "half the beyond-Born angles| + |value − value with 3 rungs fewer|)")
 
 
 #: bit, name and meaning of the validity flags (CF flag_masks/flag_meanings)

@@ -102,7 +102,9 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
     out["grid_spacing"] = np.array([g.fermi_spacing / P0 for g in grids])
     out["momentum_cutoff"] = np.array([g.p_max / P0 for g in grids])
     if estimate_error:
-        coarse = [_solve_chunked(points, _grids(points, s)) for s in coarse_settings(settings)]
+        # the cut-off grid first, while the fine grid's beyond-Born blocks are cached
+        coarse = [_solve_chunked(points, _grids(points, s))
+                  for s in reversed(coarse_settings(settings))]
         scales = observables.error_scales(out)
         floor = np.maximum(ROUND_OFF, np.finfo(float).eps * out["grid_points"])
         for name in OBSERVABLES:

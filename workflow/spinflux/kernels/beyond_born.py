@@ -300,7 +300,9 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
 
 
 _CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 8
+#: bytes of third-order blocks kept (the blocks of every α of a chunk, ~10 MB each at 6000
+#: momenta, so that the cut-off grid of the error estimate can take its blocks from them)
+CACHE_BYTES = 600 * 2**20
 
 
 def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
@@ -328,24 +330,77 @@ def _grouped_blocks(point, grid, j, jp, M, Mp, lambdas):
     return out
 
 
+def _family_key(key):
+    """The cache key without the ladder length K and the largest angular rule: grids that share
+    their residues and differ only in rungs have the same blocks on their common transitions."""
+    return key[:1] + key[2:3] + key[4:]
+
+
+def _from_longer_ladders(key, branches):
+    """Blocks of ``branches`` taken from a cached grid with the same residues and more rungs,
+    or None. The blocks of a transition depend on p, p', the bands and the potential only
+    (the intermediate states are on-shell roots, not grid points), and momenta are numbered
+    j = k n + i on both grids, so the shorter grid's transitions are a subset. (The angular rule
+    of the few transitions at the shorter grid's top may be rounded to another size; every rule
+    used is above the aliasing bound of ``angular_points``.)"""
+    family = _family_key(key)
+    for parent_key, (parent_branches, parent_blocks) in reversed(_CACHE.items()):
+        if _family_key(parent_key) != family or parent_key[1] <= key[1]:
+            continue
+        out = []
+        for (b, j, jp, _, _), (pb, pj, pjp, _, _), (G, L) in zip(branches, parent_branches,
+                                                                   parent_blocks):
+            if pb != b:
+                return None
+            size = int(max(pj.max(initial=0), pjp.max(initial=0))) + 1
+            parent_pairs = pj.astype(np.int64) * size + pjp
+            pairs = j.astype(np.int64) * size + jp
+            if pairs.size and (parent_pairs.size == 0 or pairs.max() >= size * size):
+                return None
+            order = np.argsort(parent_pairs)
+            at = np.searchsorted(parent_pairs, pairs, sorter=order)
+            idx = order[np.minimum(at, max(order.size - 1, 0))] if pairs.size else at
+            if not np.array_equal(parent_pairs[idx], pairs):
+                return None
+            out.append((G[idx], L[idx]))
+        return out
+    return None
+
+
+def _cache_store(key, branches, blocks):
+    _CACHE[key] = (branches, blocks)
+    total = sum(G.nbytes + L.nbytes for _, bl in _CACHE.values() for G, L in bl)
+    while len(_CACHE) > 1 and total > CACHE_BYTES:
+        _, (_, dropped) = _CACHE.popitem(last=False)
+        total -= sum(G.nbytes + L.nbytes for G, L in dropped)
+
+
 def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
     """``third_order_blocks`` of every root branch (b, j, j', M, M'), cached per grid, potential
     shape and λ: the blocks do not depend on τ or impurity_strength, which only scale them.
-    With ``lambdas`` (lambda_so values) a list, one per value, computed in one pass."""
+    With ``lambdas`` (lambda_so values) a list, one per value, computed in one pass. A grid
+    with fewer rungs than a cached one (the cut-off grid of the error estimate) takes its
+    blocks from it."""
     values = [point.lambda_so] if lambdas is None else list(lambdas)
     keys = [_cache_key(point, grid, v) for v in values]
-    missing = [v for v, k in zip(values, keys) if k not in _CACHE]
+    blocks = {}
+    for v, k in zip(values, keys):
+        if k in _CACHE:
+            _CACHE.move_to_end(k)
+            blocks[v] = _CACHE[k][1]
+        else:
+            derived = _from_longer_ladders(k, branches)
+            if derived is not None:
+                blocks[v] = derived
+    missing = [v for v in values if v not in blocks]
     if missing:
         per_branch = [_grouped_blocks(point, grid, j, jp, M, Mp, [v / P0**2 for v in missing])
                       for _, j, jp, M, Mp in branches]
         for i, v in enumerate(missing):
-            _CACHE[_cache_key(point, grid, v)] = [blocks[i] for blocks in per_branch]
-    for k in keys:
-        _CACHE.move_to_end(k)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    blocks = [_CACHE[k] for k in keys]
-    return blocks[0] if lambdas is None else blocks
+            blocks[v] = [b[i] for b in per_branch]
+            _cache_store(_cache_key(point, grid, v), branches, blocks[v])
+    out = [blocks[v] for v in values]
+    return out[0] if lambdas is None else out
 
 
 def assemble(point, grid, ops, pos, branches, nonconserving=None):
