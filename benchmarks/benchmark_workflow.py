@@ -35,10 +35,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cores", type=int, default=2)
     args = ap.parse_args()
+    from spinflux.study import validate_config
+
+    schema = str(REPO / "config" / "schema.yaml")
     default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    grid = default["grid"]
-    n_points = (len(grid["disorder"]) * len(grid["kernel"]) * grid["alpha"]["num"]
-                * grid["tau"]["num"])
+    study = validate_config(yaml.safe_load(yaml.safe_dump(default)), schema)
+    n_points, n_jobs = study.n_points, len(study.chunks)
     with tempfile.TemporaryDirectory() as tmp:
         t_full, _ = run(tmp, default, "--cores", str(args.cores))
         t_noop, out = run(tmp, default, "--cores", str(args.cores))
@@ -46,15 +48,16 @@ def main():
     big = yaml.safe_load(yaml.safe_dump(default))
     big["grid"]["alpha"] = {"start": 0.01, "stop": 0.5, "num": 100, "scale": "log"}
     big["grid"]["tau"] = {"start": 0.5, "stop": 5000.0, "num": 167, "scale": "log"}
-    n_big = len(big["grid"]["disorder"]) * len(big["grid"]["kernel"]) * 100 * 167
+    big_study = validate_config(yaml.safe_load(yaml.safe_dump(big)), schema)
+    n_big, n_big_jobs = big_study.n_points, len(big_study.chunks)
     with tempfile.TemporaryDirectory() as tmp:
         t_dag, out = run(tmp, big, "-n", "--cores", "1", "--quiet", "rules")
     print("| what | grid points | jobs | wall time |")
     print("|---|---|---|---|")
     print(f"| default study, end to end, {args.cores} cores | {n_points} | "
-          f"{n_points // grid['tau']['num']} solve + merge + plots | {t_full:.1f} s |")
+          f"{n_jobs} solve + merge + summary + plots | {t_full:.1f} s |")
     print(f"| rerun, nothing changed | {n_points} | 0 | {t_noop:.1f} s |")
-    print(f"| DAG of a large grid (dry run) | {n_big} | {n_big // 167} solve | {t_dag:.1f} s |")
+    print(f"| DAG of a large grid (dry run) | {n_big} | {n_big_jobs} solve | {t_dag:.1f} s |")
 
 
 if __name__ == "__main__":

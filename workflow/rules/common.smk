@@ -20,6 +20,22 @@ def _validated_study(config):
 STUDY = _validated_study(config)
 
 
+def _job_memory():
+    """mem_mb of every chunk's job (spinflux.cost, without the calibration solves); a study
+    whose largest job would exceed solver.max_job_memory_mb stops here, before any job."""
+    from spinflux.cost import check_memory, memory_mb, plan
+    from spinflux.parameters import ParameterError
+
+    try:
+        check_memory(STUDY, plan(STUDY, measure=False), STUDY.max_job_memory_mb)
+        return {(c.disorder, c.kernel, c.name): memory_mb(c, STUDY.settings) for c in STUDY.chunks}
+    except ParameterError as exc:
+        raise ValueError(str(exc)) from None
+
+
+JOB_MEMORY = _job_memory()
+
+
 def _check_cluster():
     """Refuse to submit to a SLURM cluster on which the executor would never see jobs finish."""
     plugin = workflow.executor_plugin
@@ -45,6 +61,10 @@ wildcard_constraints:
     disorder="|".join(STUDY.axes["disorder"]),
     kernel="|".join(STUDY.axes["kernel"]),
     chunk="[A-Za-z0-9_.+-]+",
+
+
+def chunk_memory(wildcards):
+    return JOB_MEMORY[(wildcards.disorder, wildcards.kernel, wildcards.chunk)]
 
 
 def chunk_spec(wildcards):

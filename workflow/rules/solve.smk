@@ -14,7 +14,8 @@ rule solve_chunk:
     log:
         f"{RESULTS}/logs/solve/{{disorder}}/{{kernel}}/{{chunk}}.log",
     resources:
-        mem_mb=2000,
+        # the job's estimated peak (spinflux.cost) with a margin
+        mem_mb=chunk_memory,
         runtime=30,
     script:
         "../scripts/solve_chunk.py"

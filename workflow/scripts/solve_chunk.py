@@ -4,6 +4,7 @@ Inputs: ``params.spec`` (one (disorder, kernel, alpha, extra axes) slice with al
 ``params.solver`` (grid settings). Output: the chunk's NetCDF file.
 """
 import logging
+import resource
 import sys
 import time
 
@@ -19,9 +20,12 @@ def main(smk):
     start = time.perf_counter()
     ds = solve_chunk(spec, GridSettings(**smk.params.solver))
     write_atomic(ds, smk.output[0])
-    logger.info("%s/%s alpha=%s: %d tau values each in %.2f s, max error_estimate %.2e, "
-                "%d points flagged", spec["disorder"], spec["kernel"], spec["alphas"],
-                len(spec["taus"]), time.perf_counter() - start, float(ds.error_estimate.max()),
+    # peak resident memory: checks the job's mem_mb estimate (spinflux.cost)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    logger.info("%s/%s alpha=%s: %d tau values each in %.2f s, peak memory %.0f MiB of mem_mb "
+                "%s, max error_estimate %.2e, %d points flagged", spec["disorder"], spec["kernel"],
+                spec["alphas"], len(spec["taus"]), time.perf_counter() - start, peak_mib,
+                smk.resources.get("mem_mb", "?"), float(ds.error_estimate.max()),
                 int((ds.validity != 0).sum()))
 
 

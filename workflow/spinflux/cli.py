@@ -1,4 +1,5 @@
-"""Command line: ``spinflux solve`` (one point) and ``spinflux demo`` (a small sweep).
+"""Command line: ``spinflux solve`` (one point), ``spinflux demo`` (a small sweep) and
+``spinflux plan`` (the cost of a study before it runs).
 
 User errors end with one line on stderr naming the parameter, and exit status 2.
 """
@@ -116,6 +117,35 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    """The cost of a study before it runs (spinflux.cost): points, jobs, CPU time per kernel,
+    memory per job; refuses a study whose largest job would not fit."""
+    from pathlib import Path
+
+    import yaml
+
+    from . import cost
+    from .study import StudyError, validate_config
+
+    path = Path(args.configfile)
+    if not path.is_file():
+        raise UserError(f"{args.configfile}: no such file")
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise UserError(f"{args.configfile}: not YAML ({str(exc).splitlines()[0]})")
+    schema = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
+    try:
+        study = validate_config(config if isinstance(config, dict) else {}, str(schema))
+    except StudyError as exc:
+        raise UserError(str(exc)) from None
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    costs = cost.plan(study, measure=not args.no_measure, progress=progress)
+    print(cost.summary(study, costs, cores=args.cores))
+    cost.check_memory(study, costs, study.max_job_memory_mb)
+    return 0
+
+
 def build_parser():
     parser = _Parser(prog="spinflux", description="Spin currents in a Rashba 2DEG with disorder.")
     parser.add_argument("--version", action="version", version=f"spinflux {__version__}")
@@ -128,6 +158,14 @@ def build_parser():
     d.add_argument("--alpha", type=float, default=0.1)
     d.add_argument("--disorder", default="delta")
     d.set_defaults(func=cmd_demo)
+    c = sub.add_parser("plan", help="points, jobs, CPU time and memory of a study, before it runs")
+    c.add_argument("configfile", nargs="?", default="config/config.yaml",
+                   help="the study file (default config/config.yaml)")
+    c.add_argument("--cores", type=int, default=2, help="cores for the wall-time estimate")
+    c.add_argument("--no-measure", action="store_true",
+                   help="skip the calibration solves (sizes and memory only)")
+    c.add_argument("--quiet", action="store_true", help="no progress lines")
+    c.set_defaults(func=cmd_plan)
     return parser
 
 

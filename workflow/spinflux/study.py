@@ -132,6 +132,7 @@ class Study:
     axes: dict  # name → list of values, core axes first then extra axes
     chunks: tuple
     settings: GridSettings
+    max_job_memory_mb: int = 16000
 
     @property
     def extra_axes(self) -> list[str]:
@@ -212,7 +213,8 @@ def load_study(config: dict) -> Study:
     settings = GridSettings(spacing_factor=float(solver.get("spacing_factor", 0.75)),
                             rungs_above_fermi=int(solver.get("rungs_above_fermi",
                                                              GridSettings.rungs_above_fermi)))
-    return Study(name, axes, tuple(chunks), settings)
+    return Study(name, axes, tuple(chunks), settings,
+                 int(solver.get("max_job_memory_mb", 16000)))
 
 
 def _check_chunk(chunk: Chunk):

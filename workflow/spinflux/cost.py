@@ -1,0 +1,183 @@
+"""What a study will cost before it runs: points, jobs, CPU time per kernel, memory per job.
+
+The time of a chunk is a sum over its grids (one per α and temperature): an assembly of the
+collision integral, proportional to the grid's size, and a banded solve per τ, proportional to
+it too (``solver``: three grids per point with the error estimate). The two constants are
+measured on this machine for every (disorder, kernel) of the study by solving one probe grid
+with one and with three τ (``calibrate``), so the estimate follows the machine and the kernel.
+Memory follows from the largest linear system a job builds (at most
+``solver.MAX_SYSTEM_POINTS`` unknowns of 4×4 blocks unless one grid is larger), the beyond-Born
+block cache and the imports, with constants measured in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+from .grid import GridSettings, build_grid, coarse_settings
+from .parameters import ParameterError, PointParams
+
+#: seconds a Snakemake job spends starting Python and importing numpy, scipy, xarray (measured
+#: 1.2 s per job on the CI machine type; benchmarks/README.md)
+JOB_OVERHEAD_S = 1.2
+#: resident memory of a job after its imports, MiB (measured 104 MiB)
+BASE_MIB = 150
+#: peak bytes per unknown momentum of a linear system (banded LU, drives, observables; measured
+#: 2.4 kB at 100k unknowns, 385 MiB peak RSS, and 3.1 kB at one 278 658-momentum grid, 933 MiB)
+#: and per momentum of the beyond-Born block cache
+BYTES_PER_SYSTEM_POINT = 3000
+BYTES_PER_CACHED_POINT = 6 * 2 * 16 * 8 * 2  # ~6 transitions, gain and loss, λ and λ = 0
+#: a study whose largest job would need more than this is refused (solver.max_job_memory_mb)
+DEFAULT_MAX_JOB_MIB = 16000
+
+
+@dataclass
+class ChunkCost:
+    kernel: str
+    disorder: str
+    name: str
+    points: int
+    grid_points: int  # fine-grid momenta summed over the chunk's grids
+    cpu_s: float
+    memory_mib: float
+
+
+def grid_sizes(chunk, settings: GridSettings) -> list[tuple[int, int, int, int]]:
+    """(fine, quadrature, cut-off) grid sizes and the number of τ, per grid (α) of ``chunk``.
+
+    Raises ParameterError (one line) if a grid exceeds ``GridSettings.max_points``."""
+    return [(*_sizes(p.alpha, p.temperature, settings), len(chunk.taus))
+            for p in _one_point_per_grid(chunk)]
+
+
+def _one_point_per_grid(chunk):
+    params = dict(chunk.fixed)
+    params.update(dict(chunk.extra))
+    return [PointParams(alpha=a, tau=chunk.taus[0], disorder=chunk.disorder, kernel=chunk.kernel,
+                        **params) for a in chunk.alphas]
+
+
+@lru_cache(maxsize=4096)
+def _sizes(alpha: float, temperature: float, settings: GridSettings) -> tuple[int, int, int]:
+    point = PointParams(alpha=alpha, tau=1.0, temperature=temperature)
+    return tuple(build_grid(point, s).size for s in (settings, *coarse_settings(settings)))
+
+
+def _memory_mib(sizes, kernel: str) -> float:
+    from .solver import MAX_SYSTEM_POINTS
+
+    largest = max(f for f, _, _, _ in sizes)
+    system = max(largest, min(sum(f * n for f, _, _, n in sizes), MAX_SYSTEM_POINTS))
+    cache = sum(f for f, _, _, _ in sizes) * BYTES_PER_CACHED_POINT if kernel == "beyond_born" else 0
+    return BASE_MIB + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20
+
+
+def calibrate(point, settings: GridSettings) -> tuple[float, float]:
+    """Seconds per grid point of the assembly and of one τ's solve, for ``point``'s disorder and
+    kernel on this machine: ``point`` solved (with its error estimate) with one and with three
+    τ, the beyond-Born block cache cleared before each."""
+    from .kernels import beyond_born
+    from .solver import solve_batch
+
+    sizes = [build_grid(point, s).size for s in (settings, *coarse_settings(settings))]
+    n = float(sum(sizes))
+    times = []
+    for taus in ((point.tau,), (point.tau, 2 * point.tau, 4 * point.tau)):
+        beyond_born._CACHE.clear()
+        start = time.perf_counter()
+        solve_batch([dataclasses.replace(point, tau=t) for t in taus], settings)
+        times.append(time.perf_counter() - start)
+    per_tau = max((times[1] - times[0]) / 2, 0.0)
+    assembly = max(times[0] - per_tau, 0.0)
+    return assembly / n, max(per_tau, 1e-3 * times[0]) / n
+
+
+def plan(study, measure: bool = True, progress=None) -> list[ChunkCost]:
+    """The cost of every chunk of ``study`` (a ``study.Study``).
+
+    measure : calibrate on this machine (a few seconds per disorder and kernel); False leaves
+        the CPU times NaN (sizes and memory only).
+    progress : called with a line of text per calibration, or None.
+    """
+    settings = study.settings
+    costs, probes, rates = [], {}, {}
+    sized = [(chunk, grid_sizes(chunk, settings)) for chunk in study.chunks]
+    for chunk, sizes in sized:
+        key = (chunk.disorder, chunk.kernel)
+        # the probe: the chunk grid of median size among this (disorder, kernel)'s grids
+        probes.setdefault(key, []).extend((f, chunk) for f, _, _, _ in sizes)
+    for key, candidates in probes.items():
+        if not measure:
+            rates[key] = (float("nan"), float("nan"))
+            continue
+        candidates.sort(key=lambda item: item[0])
+        size, chunk = candidates[len(candidates) // 2]
+        point = next(p for p in _one_point_per_grid(chunk)
+                     if _sizes(p.alpha, p.temperature, settings)[0] == size)
+        if progress:
+            progress(f"calibrating {key[0]}/{key[1]} on a {size}-momentum grid")
+        rates[key] = calibrate(point, settings)
+    for chunk, sizes in sized:
+        assembly, per_tau = rates[(chunk.disorder, chunk.kernel)]
+        cpu = sum((f + q + c) * (assembly + per_tau * n) for f, q, c, n in sizes)
+        costs.append(ChunkCost(chunk.kernel, chunk.disorder, chunk.name,
+                               sum(n for _, _, _, n in sizes), sum(f for f, _, _, _ in sizes),
+                               cpu + JOB_OVERHEAD_S, _memory_mib(sizes, chunk.kernel)))
+    return costs
+
+
+def check_memory(study, costs: list[ChunkCost], limit_mib: float = DEFAULT_MAX_JOB_MIB):
+    """Raise ParameterError naming the largest job if it would need more than ``limit_mib``."""
+    worst = max(costs, key=lambda c: c.memory_mib)
+    if worst.memory_mib > limit_mib:
+        raise ParameterError(
+            f"the {worst.disorder}/{worst.kernel} job {worst.name} needs ~{worst.memory_mib:.0f} "
+            f"MiB (largest grid of {worst.grid_points} momenta) > solver.max_job_memory_mb="
+            f"{limit_mib:.0f}: raise temperature or |alpha|, or max_job_memory_mb")
+
+
+def summary(study, costs: list[ChunkCost], cores: int = 2) -> str:
+    """A table per kernel: points, jobs, CPU time and the largest job's memory; and the total."""
+    lines = [f"study {study.name}: {study.n_points} points, {len(costs)} solve jobs "
+             f"({' × '.join(f'{len(v)} {a}' for a, v in study.axes.items())})",
+             f"{'kernel':<12} {'points':>9} {'jobs':>6} {'CPU time':>10} {'max job':>9} "
+             f"{'memory/job':>11}"]
+    kernels = list(dict.fromkeys(c.kernel for c in costs))
+    for kernel in kernels:
+        part = [c for c in costs if c.kernel == kernel]
+        lines.append(f"{kernel:<12} {sum(c.points for c in part):>9} {len(part):>6} "
+                     f"{_duration(sum(c.cpu_s for c in part)):>10} "
+                     f"{_duration(max(c.cpu_s for c in part)):>9} "
+                     f"{max(c.memory_mib for c in part):>8.0f} MiB")
+    total = sum(c.cpu_s for c in costs)
+    longest = max(c.cpu_s for c in costs)
+    wall = max(total / cores, longest)
+    if total != total:
+        lines.append("CPU times not measured (--no-measure)")
+        return "\n".join(lines)
+    lines.append(f"total CPU {_duration(total)}; on {cores} cores about {_duration(wall)} for the "
+                 f"solve jobs, plus merge and figures (estimates within ~2×, benchmarks/README.md)")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    if seconds != seconds:
+        return "n/a"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def memory_mb(chunk, settings: GridSettings) -> int:
+    """``mem_mb`` for a chunk's job: the estimate with a 1.5× margin, at least 1000."""
+    return int(max(1000, 1.5 * _memory_mib(grid_sizes(chunk, settings), chunk.kernel)))
+
+
+__all__ = ["ChunkCost", "calibrate", "check_memory", "grid_sizes", "memory_mb", "plan",
+           "summary"]
