@@ -12,6 +12,8 @@ import math
 import re
 import sys
 
+from . import units
+from .materials import MATERIALS
 from .version import __version__
 from .observables import OBSERVABLES, TABLE, VALIDITY_FLAGS, attributes
 from .parameters import TABLE as PARAMETERS
@@ -38,20 +40,102 @@ def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _point_from_args(args) -> PointParams:
-    return PointParams(**{row.name: getattr(args, row.name) for row in PARAMETERS})
+#: physical inputs that are options of their own (the others overload a parameter's option)
+PHYSICAL_OPTIONS = (
+    ("material", "preset: " + ", ".join(MATERIALS) + " (effective mass, λ; docs/units.md)"),
+    ("density", "sheet density of both bands, e.g. '1e12 cm^-2' (needs --material or "
+                "--effective-mass)"),
+    ("effective_mass", "effective mass in m_e, or a mass quantity (overrides the preset's)"),
+    ("rashba", "Rashba coefficient α_R of H_R = α_R(σ_x k_y − σ_y k_x), e.g. '5 meV*nm' "
+               "(instead of --alpha)"),
+    ("mobility", "mobility, e.g. '1e5 cm^2/(V*s)': τ = μm/e (instead of --tau)"),
+    ("scattering_time", "transport time, e.g. '3.8 ps' (instead of --tau)"),
+)
+
+
+def _point_from_args(args):
+    """The point of the command line, and its sample (units.Sample, the scales of ``to_code``
+    and the material) when physical units were given, else None."""
+    values = {}
+    physical = any(getattr(args, name) is not None for name, _ in PHYSICAL_OPTIONS)
+    for row in PARAMETERS:
+        value = getattr(args, row.name)
+        if value is None:
+            continue
+        if row.is_choice:
+            values[row.name] = value
+            continue
+        try:
+            values[row.name] = float(value)  # a dimensionless value (nan, inf refused later)
+        except ValueError:
+            if row.name not in units.DIMENSIONS:
+                raise UserError(f"argument {_option(row.name)}: invalid float value: {value!r}")
+            physical = True  # a quantity with units, converted below
+    sample = None
+    if physical:
+        if args.density is None:
+            raise UserError("physical units need --density (and --material or --effective-mass)")
+        if args.rashba is not None and args.alpha is not None:
+            raise UserError("give --alpha or --rashba, not both")
+        if args.tau is not None and (args.mobility or args.scattering_time) is not None:
+            raise UserError("give --tau or one of --mobility, --scattering-time, not both")
+        given = {name: getattr(args, name) for name in units.DIMENSIONS
+                 if hasattr(args, name) and name not in ("density", "effective_mass")}
+        given["alpha"] = values.get("alpha")
+        sample = units.Sample.from_inputs(args.density, args.material, args.effective_mass)
+        converted = units.to_code(sample, given, args.material)
+        sample = (sample, converted.pop("_scales"), args.material)
+        values.update(converted)
+    for name, alternative in (("alpha", "--rashba"), ("tau", "--mobility or --scattering-time")):
+        if name not in values:
+            raise UserError(f"the following arguments are required: --{name} (or {alternative} "
+                            "with --density)")
+    return PointParams(**values), sample
 
 
 def _add_physics_arguments(p):
-    """One option per row of ``parameters.TABLE``, with its default and what is allowed."""
+    """One option per row of ``parameters.TABLE``, with its default and what is allowed (a
+    number is the dimensionless value; a quantity with units, where units.DIMENSIONS has one,
+    is converted), and the options of the physical inputs."""
     for row in PARAMETERS:
         default = "" if row.required else f"; default {row.default}"
-        p.add_argument(_option(row.name), type=str if row.is_choice else float,
-                       required=row.required, default=None if row.required else row.default,
-                       help=f"{row.help} ({row.allowed()}{default})")
+        physical = (f"; or {units.DIMENSIONS[row.name][1]}" if row.name in units.DIMENSIONS
+                    else "")
+        p.add_argument(_option(row.name), type=str, default=None,
+                       help=f"{row.help} ({row.allowed()}{default}{physical})")
+    for name, text in PHYSICAL_OPTIONS:
+        p.add_argument(_option(name), type=str, default=None, help=text)
 
 
-def _format_table(point: PointParams, res: dict) -> str:
+def _physical_block(point: PointParams, sample) -> dict:
+    """Physical values of the point (inputs and derived scales) for the output."""
+    sample, scales, material = sample
+    c = units.constants()
+    phys = units.to_physical(sample, point)
+    E_F = phys["fermi_energy"]
+    return {"material": material, "effective_mass_me": sample.mass / c["m_e"],
+            "density_cm2": sample.density * 1e-4, "fermi_energy_meV": E_F / c["e"] * 1e3,
+            "rashba_meV_nm": phys["rashba"] / c["e"] * 1e12,
+            "scattering_time_ps": phys["scattering_time"] * 1e12,
+            "mobility_cm2_per_Vs": phys["mobility"] * 1e4, "temperature_K": phys["temperature"],
+            "lambda_ehr_angstrom2": phys["lambda_ehr"] * 1e20,
+            "fermi_energy_tau_over_hbar": point.tau,
+            "spin_splitting_over_fermi_energy": phys["spin_splitting"] / E_F}
+
+
+def _si_outputs(point: PointParams, res: dict, sample) -> dict:
+    """σ_sH and σ_xx in SI and e²/h, and S_y per unit field when the sample is known."""
+    out = {"sigma_sH_S": units.sigma_sH_siemens(res["sigma_sH"]),
+           "sigma_xx_S": units.sigma_xx_siemens(res["sigma_xx"]),
+           "sigma_xx_e2_over_h": units.sigma_xx_quantum(res["sigma_xx"])}
+    if sample is not None:
+        phys = units.to_physical(sample[0], point)
+        out["spin_density_y_per_field_per_V_per_m"] = units.spin_density_per_field(
+            res["spin_density_y"], phys["scattering_time"], phys["p0"])
+    return out
+
+
+def _format_table(point: PointParams, res: dict, sample=None) -> str:
     lines = [f"spinflux {__version__}: kernel={point.kernel} disorder={point.disorder} "
              f"alpha={point.alpha:g} tau={point.tau:g} T={point.temperature:g} "
              f"(Δτ = {point.delta_tau:.6g})"]
@@ -67,6 +151,21 @@ def _format_table(point: PointParams, res: dict) -> str:
             text += f"  ± {err:.1e}"
         lines.append(f"  {name:<31} {text:<32} {unit}")
     lines.append("  (σ_sH sign: eE > 0 along +x, the universal intrinsic value is −1 e/8π)")
+    si = _si_outputs(point, res, sample)
+    lines.append(f"  σ_sH = {si['sigma_sH_S']:.6g} S (e q_yz/E, S_z = σ_z/2);  σ_xx = "
+                 f"{si['sigma_xx_S']:.6g} S = {si['sigma_xx_e2_over_h']:.6g} e²/h")
+    if sample is not None:
+        phys = _physical_block(point, sample)
+        lines.append(f"  S_y/E = {si['spin_density_y_per_field_per_V_per_m']:.6g} /(V m) "
+                     "(spins ½ per m² per V/m)")
+        lines.append(f"  sample: {phys['material'] or 'custom'}, m* = "
+                     f"{phys['effective_mass_me']:.4g} m_e, n = {phys['density_cm2']:.4g} cm^-2, "
+                     f"E_F = {phys['fermi_energy_meV']:.4g} meV, α_R = "
+                     f"{phys['rashba_meV_nm']:.4g} meV nm, τ = {phys['scattering_time_ps']:.4g} ps "
+                     f"(μ = {phys['mobility_cm2_per_Vs']:.4g} cm²/Vs), T = "
+                     f"{phys['temperature_K']:.4g} K, λ_EHR = {phys['lambda_ehr_angstrom2']:.4g} Å²")
+        lines.append(f"  validity: E_Fτ/ħ = {point.tau:.4g} (kinetic equation: ≫ 1), Δ/E_F = "
+                     f"{phys['spin_splitting_over_fermi_energy']:.3g} (both bands occupied: < 2)")
     lines.extend(f"  WARNING: {text}" for text in flag_texts(res["validity"]))
     return "\n".join(lines)
 
@@ -77,18 +176,22 @@ def flag_texts(validity: int) -> list[str]:
 
 
 def cmd_solve(args) -> int:
-    point = _point_from_args(args)
+    point, sample = _point_from_args(args)
     res = solve_point(point)
     if args.json:
         out = {k: res[k] for k in JSON_KEYS}
         out.update({k + "_error": res[k + "_error"] for k in OBSERVABLES})
         out["parameters"] = {k: getattr(point, k) for k in field_names()}
+        out["si"] = _si_outputs(point, res, sample)
+        if sample is not None:
+            out["physical"] = _physical_block(point, sample)
+            out["fermi_energy_meV"] = out["physical"]["fermi_energy_meV"]
         out["validity_flags"] = [name for bit, name, _ in VALIDITY_FLAGS if res["validity"] & bit]
         out["version"] = __version__
         print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
                           for k, v in out.items()}))
     else:
-        print(_format_table(point, res))
+        print(_format_table(point, res, sample))
     for text in flag_texts(res["validity"]):
         print(f"spinflux: warning: {text}", file=sys.stderr)
     return 0

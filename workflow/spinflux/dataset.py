@@ -35,13 +35,27 @@ def data_variables(res: dict, dims: tuple, shape: tuple, skip=()) -> dict:
             for name in STORED if name not in skip}
 
 
+def with_si(ds: xr.Dataset) -> xr.Dataset:
+    """Add σ_sH and σ_xx in SI (S) and σ_xx in e²/h: universal conversions (spinflux.units)."""
+    from . import units
+
+    ds["sigma_sH_si"] = (ds.sigma_sH.dims, units.sigma_sH_siemens(ds.sigma_sH.values), {
+        "units": "S", "long_name": "spin Hall conductivity in SI: e q_yz/E with S_z = σ_z/2 "
+                                   "(sigma_sH × e²/8πħ)"})
+    ds["sigma_xx_si"] = (ds.sigma_xx.dims, units.sigma_xx_siemens(ds.sigma_xx.values), {
+        "units": "S", "long_name": "charge conductivity σ_xx in SI (sigma_xx × e²/ħ)"})
+    ds["sigma_xx_e2_over_h"] = (ds.sigma_xx.dims, units.sigma_xx_quantum(ds.sigma_xx.values), {
+        "units": "1", "unit_label": "e²/h", "long_name": "charge conductivity σ_xx in e²/h"})
+    return ds
+
+
 def point_dataset(points, res: dict, settings) -> xr.Dataset:
     """Dataset with dimension ``point``; every parameter is a coordinate along it."""
     data = data_variables(res, ("point",), (len(points),))
     coords = {name: xr.Variable("point", np.array([getattr(p, name) for p in points]),
                                 parameters.attributes(name))
               for name in parameters.field_names()}
-    ds = xr.Dataset(data, coords=coords)
+    ds = with_si(xr.Dataset(data, coords=coords))
     ds.attrs.update(global_attributes("spinflux linear response of the Rashba 2DEG"))
     ds.attrs["grid_settings"] = repr(settings)
     return ds
@@ -80,7 +94,7 @@ def chunk_dataset(chunk, res: dict) -> xr.Dataset:
         attrs = parameters.attributes(name)
         attrs["long_name"] += " (fixed for this slice; NaN where the kernel or disorder does not use it)"
         ds[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], fixed.get(name, np.nan)), attrs)
-    return ds
+    return with_si(ds)
 
 
 @contextlib.contextmanager

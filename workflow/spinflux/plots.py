@@ -192,6 +192,17 @@ def _mark_flagged(ax, x, y, flags, label=True):
             else None)
 
 
+def _physical_tau_axis(ax, ds):
+    """A top axis in picoseconds where the study was given in physical units (a dataset with the
+    ``scattering_time`` coordinate along tau: one E_F, so τ[ps] ∝ E_Fτ/ħ)."""
+    if "scattering_time" not in ds.coords or ds.tau.size == 0:
+        return
+    ratio = float(np.ravel(ds.scattering_time.values)[0] / np.ravel(ds.tau.values)[0])
+    top = ax.secondary_xaxis("top", functions=(lambda t: t * ratio, lambda s: s / ratio))
+    top.set_xlabel("τ  [ps]", fontsize=8)
+    top.tick_params(labelsize=7)
+
+
 def _sorted_by(x, *ys):
     order = np.argsort(x)
     return (np.asarray(x)[order],) + tuple(np.asarray(y)[order] for y in ys)
@@ -345,7 +356,8 @@ def _extrinsic_row(ax, d, xname):
     beyond = _kernel(d, "beyond_born")
     alphas = [a for a in beyond.alpha.values if a != 0] if xname == "delta_tau" else list(
         beyond.alpha.values)
-    lam = float(np.nanmax(np.abs(dataset.parameter(beyond, "lambda_so").values)))
+    lam_values = np.ravel(dataset.parameter(beyond, "lambda_so").values)
+    lam = float(lam_values[np.nanargmax(np.abs(lam_values))])
     if not alphas:
         _empty(ax, "no α ≠ 0 for beyond_born")
         return
@@ -365,7 +377,7 @@ def _extrinsic_row(ax, d, xname):
         ax.set_ylim(*lim)
     _log_axis(ax.yaxis, np.concatenate(shown))
     ax.set_ylabel("|beyond_born σ_sH|  [e/8π]")
-    ax.set_title(f"beyond_born, α = {alpha:.3g}, λ_so = {lam:g}", fontsize=8)
+    ax.set_title(f"beyond_born, α = {alpha:.3g}, λ_so = {lam:.3g}", fontsize=8)
 
 
 def born_cancellation(ds, context=""):
@@ -520,6 +532,7 @@ def _zero_rashba_panel(ax, sub, lam):
     _log_axis(ax.yaxis, np.concatenate(shown))
     ax.set_xlabel("τ  [ħ/E_F]")
     ax.set_ylabel("|σ_sH channel|  [e/8π]")
+    _physical_tau_axis(ax, sub)
 
 
 def _suppression_panel(ax, sub, lam, colors):
@@ -606,6 +619,7 @@ def sigma_map(ds, context=""):
             ax.set_title(f"{disorder}, {kernel}")
             ax.set_xlabel("τ  [ħ/E_F]")
             ax.set_ylabel("α  [p0/m]")
+            _physical_tau_axis(ax, ds)
             if not np.any(z):
                 ax.text(0.5, 0.5, "zero within the error\nestimate everywhere", ha="center",
                         va="center", transform=ax.transAxes)

@@ -11,6 +11,7 @@ normalised, τ sorted). Axes a chunk does not depend on are replicated in its da
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import math
 import re
@@ -133,6 +134,7 @@ class Study:
     chunks: tuple
     settings: GridSettings
     max_job_memory_mb: int = 16000
+    physical: dict | None = None  # units.physical_study: the sample of a study in physical units
 
     @property
     def extra_axes(self) -> list[str]:
@@ -152,9 +154,12 @@ class Study:
             fixed.setdefault(f"{chunk.disorder}/{chunk.kernel}", dict(chunk.fixed))
         axes = {a: (sorted(v) if a not in ("disorder", "kernel") else list(v))
                 for a, v in self.axes.items()}
-        return {"study": self.name, "grid": axes, "fixed": fixed,
-                "solver": {"spacing_factor": float(self.settings.spacing_factor),
-                           "rungs_above_fermi": int(self.settings.rungs_above_fermi)}}
+        out = {"study": self.name, "grid": axes, "fixed": fixed,
+               "solver": {"spacing_factor": float(self.settings.spacing_factor),
+                          "rungs_above_fermi": int(self.settings.rungs_above_fermi)}}
+        if self.physical:
+            out["physical"] = self.physical
+        return out
 
 
 def _check_name(name) -> str:
@@ -298,15 +303,26 @@ def validate_config(config: dict, schema_path: str) -> Study:
     """
     import yaml
 
+    from . import units
+
     with open(schema_path) as fh:
         schema = yaml.safe_load(fh)
+    physical = None
+    if isinstance(config, dict) and "sample" in config:
+        try:
+            converted, physical = units.physical_study(config)
+        except ParameterError as exc:
+            raise StudyError(f"invalid config: {exc}") from None
+        config.clear()
+        config.update(converted)
     _coerce_numbers(config)
     for error in _fill_defaults(schema).iter_errors(config):
         raise StudyError(_message(error))
     try:
-        return load_study(config)
+        study = load_study(config)
     except StudyError as exc:
         raise StudyError(f"invalid config: {exc}") from None
+    return dataclasses.replace(study, physical=physical) if physical else study
 
 
 def config_hash(config: dict) -> str:
@@ -356,6 +372,10 @@ def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
                  zip(where.dims, np.argwhere(where.values)[0])}
         raise StudyError(f"merged dataset has missing values in {missing} (first at {first}): a "
                          "chunk is missing or failed")
+    if config.get("physical"):
+        from .units import physical_coordinates
+
+        merged = physical_coordinates(merged, config["physical"])
     merged.attrs.update(dataset.global_attributes(f"spinflux study {config.get('study')!r}"))
     merged.attrs.update({
         "config_json": dataset.config_json(config),
