@@ -164,7 +164,7 @@ def to_code(sample: Sample, given: dict, material: str | None = None) -> dict:
         alpha_R = si_value("rashba", given["rashba"])
     if alpha_R is not None:
         p0 = sample.p0(alpha_R=alpha_R)
-        out["alpha"] = -2 * sample.mass * alpha_R / (c["hbar"] * p0)
+        out["alpha"] = -2 * sample.mass * alpha_R / (c["hbar"] * p0) + 0.0  # no -0.0
     else:
         alpha = float(given.get("alpha") or 0.0)
         p0 = sample.p0(alpha=alpha)
