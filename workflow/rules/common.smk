@@ -3,7 +3,7 @@ import sys
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import spinflux  # noqa: E402
-from spinflux.plots import variants  # noqa: E402
+from spinflux.figures import variants  # noqa: E402
 from spinflux.provenance import FIGURES as PLOT_MODULES, source_hash  # noqa: E402
 from spinflux.study import StudyError, validate_config  # noqa: E402
 

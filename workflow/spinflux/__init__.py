@@ -8,6 +8,16 @@ The model, its conventions and its exact results: docs/model.md.
 from .version import __version__  # noqa: E402
 
 from .parameters import ParameterError, PointParams  # noqa: E402
-from .api import solve, solve_many  # noqa: E402
+
+
+def __getattr__(name):
+    # the API (xarray, scipy) on first use: the workflow imports the package for every
+    # snakemake start, where only the version and the study layout are needed
+    if name in ("solve", "solve_many"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'spinflux' has no attribute {name!r}")
+
 
 __all__ = ["__version__", "ParameterError", "PointParams", "solve", "solve_many"]

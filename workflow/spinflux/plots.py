@@ -23,9 +23,9 @@ import math
 import numpy as np
 
 from . import analytic, dataset
+from .figures import FIGURE_NAMES, variants  # noqa: F401  (the figure layout; plots draws them)
 from .parameters import DISORDERS, KERNELS
 
-FIGURE_NAMES = ("sigma_vs_delta_tau", "born_cancellation", "extrinsic", "sigma_map")
 KERNEL_COLOR = {"relaxation": "tab:blue", "born": "tab:red", "beyond_born": "tab:green"}
 CHANNEL_STYLE = {"sigma_sH": dict(color="k", ls="-", label="total σ_sH"),
                  "sigma_sH_skew": dict(color="tab:green", ls="--", label="skew"),
@@ -67,23 +67,6 @@ def _with_rc(function):
             return function(*args, **kwargs)
 
     return wrapped
-
-
-def _label(value) -> str:
-    return f"{value:.10g}" if isinstance(value, float) else str(value)
-
-
-def variants(extra: dict) -> dict:
-    """File stem → (figure name, selection of the extra axes) for every figure and every
-    combination of extra-axis values (``extra``: axis → list of values, in order)."""
-    names = list(extra)
-    out = {}
-    for combo in itertools.product(*(extra[n] for n in names)):
-        selection = dict(zip(names, combo))
-        suffix = "".join(f"_{n}{_label(v)}" for n, v in selection.items())
-        for figure in FIGURE_NAMES:
-            out[figure + suffix] = (figure, selection)
-    return out
 
 
 def draw(figure: str, ds, selection: dict | None = None):

@@ -18,13 +18,12 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import xarray as xr
 
-from . import dataset
 from .grid import GridSettings
-from .observables import OBSERVABLES
 from .parameters import BY_NAME, DEFAULTS, FIXED, ParameterError, PointParams, relevant
-from .solver import solve_batch
+
+# xarray, the solver and the dataset builders are imported where they are used: the workflow
+# parses this module for every snakemake start (a no-op rerun should not import scipy and xarray)
 
 CORE_AXES = ("disorder", "kernel", "alpha", "tau")
 #: one job solves the α values of one bucket: a 1/ALPHA_BUCKETS_PER_DECADE decade of |α|
@@ -326,11 +325,16 @@ def validate_config(config: dict, schema_path: str) -> Study:
 
 
 def config_hash(config: dict) -> str:
+    from . import dataset
+
     return hashlib.sha256(dataset.config_json(config).encode()).hexdigest()[:16]
 
 
 def solve_chunk(spec: dict, settings: GridSettings) -> xr.Dataset:
     """Solve one chunk; dims (disorder, kernel, alpha, [extra…], tau)."""
+    from . import dataset
+    from .solver import solve_batch
+
     chunk = chunk_from_spec(spec)
     return dataset.chunk_dataset(chunk, solve_batch(chunk.points(), settings))
 
@@ -339,6 +343,8 @@ def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
     """Combine chunk files by coordinates; a missing chunk is an error, not a silent NaN. A
     chunk file that cannot be read is removed, so that the next run regenerates it."""
     import os
+
+    import xarray as xr
 
     parts = []
     for path in paths:
@@ -353,6 +359,11 @@ def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
 
 def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
     """Combine chunk datasets by coordinates (``merge_chunks``), with the study's provenance."""
+    import xarray as xr
+
+    from . import dataset
+    from .observables import OBSERVABLES
+
     merged = xr.combine_by_coords(parts, join="exact", compat="no_conflicts",
                                   combine_attrs="drop_conflicts", fill_value=None)
     for var in merged.variables.values():
