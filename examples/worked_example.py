@@ -35,7 +35,7 @@ def main_():
         for rashba in ("0 meV*nm", "5 meV*nm"):
             first = solve(sample + ["--rashba", rashba] + CASES[0][1])
             ph = first["physical"]
-            print(f"\n{name}: n = {ph['density_cm2']:.3g} cm^-2, m* = {ph['effective_mass_me']} m_e, "
+            print(f"\n{name}: n = {ph['density_per_cm2']:.3g} cm^-2, m* = {ph['effective_mass_me']} m_e, "
                   f"α_R = {rashba}, μ = {ph['mobility_cm2_per_Vs']:.3g} cm²/Vs, T = "
                   f"{ph['temperature_K']:.3g} K, λ_EHR = {solve(sample + ['--rashba', rashba])['physical']['lambda_ehr_angstrom2']:.3g} Å²")
             print(f"  E_F = {ph['fermi_energy_meV']:.4g} meV, τ = {ph['scattering_time_ps']:.4g} ps, "

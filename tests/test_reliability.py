@@ -186,6 +186,8 @@ def test_a_damaged_chunk_is_removed_and_regenerated_and_the_last_result_kept(sma
     run = snakemake(small_run, SMALL)
     assert run.returncode != 0
     assert f"chunk {chunk.relative_to(small_run)} is damaged" in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr  # one line; the traceback is in the log
+    assert "Traceback" in (small_run / "results/mine/logs/merge.log").read_text()
     assert not chunk.exists() and merged.read_bytes() == good  # the last good file is kept
     rerun = snakemake(small_run, SMALL)
     assert rerun.returncode == 0, rerun.stderr[-2000:]

@@ -167,3 +167,31 @@ def test_a_density_axis_is_refused_with_the_reason():
     with pytest.raises(StudyError, match="grid.density: a study in physical units has one "
                                          "sample"):
         validate_config(config, "config/schema.yaml")
+
+
+@pytest.mark.parametrize("config_edit,fragment", [
+    (lambda c: c["grid"].update(mobility=[1e4, 1e5]),
+     "grid.mobility=10000.0 needs a unit"),
+    (lambda c: c["grid"].update(mobility=["1e5 cm^2/(V*s"]), "grid.mobility='1e5 cm^2/(V*s': not a quantity"),
+    (lambda c: c["parameters"].update(temperature="4 meV"),
+     "parameters.temperature='4 meV' has dimension"),
+    (lambda c: c["sample"].pop("rashba"), "sample: needs rashba"),
+])
+def test_physical_study_inputs_are_checked_and_named_by_their_config_key(config_edit, fragment):
+    """A mobility without a unit has no dimensionless meaning (it was silently taken as tau);
+    an unclosed parenthesis crashed pint's parser with a traceback; messages name config keys."""
+    config = {"study": "g", "sample": {"material": "GaAs", "density": "1e12 cm^-2",
+                                       "rashba": "5 meV*nm"},
+              "grid": {"mobility": ["1e5 cm^2/(V*s)"], "disorder": ["delta"], "kernel": ["born"]},
+              "parameters": {"temperature": "4 K"}}
+    config_edit(config)
+    with pytest.raises(StudyError) as info:
+        validate_config(config, "config/schema.yaml")
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_converted_value_out_of_range_names_the_input_it_came_from(capsys):
+    assert main(["solve", "--material", "GaAs", "--density", "1e12 cm^-2", "--rashba", "0 meV*nm",
+                 "--mobility", "1e5 cm^2/(V*s)", "--temperature", "300 K"]) == 2
+    err = capsys.readouterr().err
+    assert "temperature=" in err and "from --temperature '300 K' at E_F = 35.73 meV" in err

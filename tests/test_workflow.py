@@ -138,8 +138,10 @@ def test_invalid_config_stops_before_any_job_with_a_named_key(tmp_path, edit, fr
     config = yaml.safe_load(yaml.safe_dump(TINY))
     edit(config)
     run = snakemake(tmp_path, config, "-n")
-    assert run.returncode != 0
+    assert run.returncode == 2
     assert fragment in run.stdout + run.stderr
+    # one line, not Snakemake's block for an exception raised while parsing the workflow
+    assert run.stderr.strip().count("\n") == 0 and "File " not in run.stderr, run.stderr
     assert not (tmp_path / "results").exists()
 
 

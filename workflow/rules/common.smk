@@ -14,7 +14,14 @@ def _validated_study(config):
     try:
         return validate_config(config, schema)
     except StudyError as exc:
-        raise ValueError(str(exc)) from None
+        _stop(str(exc))
+
+
+def _stop(message):
+    """End the run before any job with one line (Snakemake would print a traceback-like
+    block for an exception raised while it parses the workflow)."""
+    print(f"spinflux: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 STUDY = _validated_study(config)
@@ -30,7 +37,7 @@ def _job_memory():
         check_memory(STUDY, plan(STUDY, measure=False), STUDY.max_job_memory_mb)
         return {(c.disorder, c.kernel, c.name): memory_mb(c, STUDY.settings) for c in STUDY.chunks}
     except ParameterError as exc:
-        raise ValueError(str(exc)) from None
+        _stop(str(exc))
 
 
 JOB_MEMORY = _job_memory()
@@ -46,7 +53,7 @@ def _check_cluster():
     init = getattr(workflow.executor_settings, "init_seconds_before_status_checks", 40) or 40
     problem = check_before_submitting(int(init))
     if problem:
-        raise ValueError(problem)
+        _stop(problem)
 
 
 _check_cluster()

@@ -90,7 +90,18 @@ def _point_from_args(args):
         if name not in values:
             raise UserError(f"the following arguments are required: --{name} (or {alternative} "
                             "with --density)")
-    return PointParams(**values), sample
+    try:
+        return PointParams(**values), sample
+    except ParameterError as exc:
+        # a value converted from a quantity: say which input it came from
+        sources = {"alpha": "rashba", "tau": args.mobility and "mobility" or "scattering_time"}
+        name = str(exc).split("=", 1)[0]
+        source = sources.get(name, name)
+        given = getattr(args, source, None) if sample is not None else None
+        if given is not None and not units.is_plain_number(given):
+            E_F = sample[1]["fermi_energy"] / units.constants()["e"] * 1e3
+            raise UserError(f"{exc} (from {_option(source)} {given!r} at E_F = {E_F:.4g} meV)")
+        raise
 
 
 def _add_physics_arguments(p):
@@ -114,7 +125,7 @@ def _physical_block(point: PointParams, sample) -> dict:
     phys = units.to_physical(sample, point)
     E_F = phys["fermi_energy"]
     return {"material": material, "effective_mass_me": sample.mass / c["m_e"],
-            "density_cm2": sample.density * 1e-4, "fermi_energy_meV": E_F / c["e"] * 1e3,
+            "density_per_cm2": sample.density * 1e-4, "fermi_energy_meV": E_F / c["e"] * 1e3,
             "rashba_meV_nm": phys["rashba"] / c["e"] * 1e12,
             "scattering_time_ps": phys["scattering_time"] * 1e12,
             "mobility_cm2_per_Vs": phys["mobility"] * 1e4, "temperature_K": phys["temperature"],
@@ -157,15 +168,17 @@ def _format_table(point: PointParams, res: dict, sample=None) -> str:
     if sample is not None:
         phys = _physical_block(point, sample)
         lines.append(f"  S_y/E = {si['spin_density_y_per_field_per_V_per_m']:.6g} /(V m) "
-                     "(spins ½ per m² per V/m)")
+                     "(S_y = Tr f σ_y/2 per m², in units of ħ, per V/m)")
         lines.append(f"  sample: {phys['material'] or 'custom'}, m* = "
-                     f"{phys['effective_mass_me']:.4g} m_e, n = {phys['density_cm2']:.4g} cm^-2, "
+                     f"{phys['effective_mass_me']:.4g} m_e, n = {phys['density_per_cm2']:.4g} cm^-2, "
                      f"E_F = {phys['fermi_energy_meV']:.4g} meV, α_R = "
                      f"{phys['rashba_meV_nm']:.4g} meV nm, τ = {phys['scattering_time_ps']:.4g} ps "
                      f"(μ = {phys['mobility_cm2_per_Vs']:.4g} cm²/Vs), T = "
                      f"{phys['temperature_K']:.4g} K, λ_EHR = {phys['lambda_ehr_angstrom2']:.4g} Å²")
-        lines.append(f"  validity: E_Fτ/ħ = {point.tau:.4g} (kinetic equation: ≫ 1), Δ/E_F = "
-                     f"{phys['spin_splitting_over_fermi_energy']:.3g} (both bands occupied: < 2)")
+        ok = "satisfied" if point.tau >= 3 else "NOT satisfied"
+        lines.append(f"  validity: E_Fτ/ħ = {point.tau:.4g} (the kinetic equation needs ≫ 1: "
+                     f"{ok}), Δ/E_F = {phys['spin_splitting_over_fermi_energy']:.3g} "
+                     "(quasiclassical laws: ≪ 1)")
     lines.extend(f"  WARNING: {text}" for text in flag_texts(res["validity"]))
     return "\n".join(lines)
 

@@ -16,7 +16,7 @@ is λσ·(∇V × p) of the model with λ = −λ_EHR/ħ: lambda_so = −λ_EHR 
 S_z = σ_z/2; in SI it is given as the charge-unit spin conductivity e q_yz/E in S, i.e. the
 value in e/8π times e²/(8πħ) (the universal value e/8π is 9.68 µS); σ_xx in e²/ħ times e²/ħ
 in S (× 2π in e²/h); the Edelstein density S_y per unit field in eτp0/ħ² units times eτp0/ħ²,
-in V⁻¹ m⁻¹ (spins ½ per m² per V/m).
+in V⁻¹ m⁻¹ (S_y = Tr f σ_y/2 per m², in units of ħ).
 
 [K06] A. Khaetskii, Phys. Rev. Lett. 96, 056602 (2006).
 """
@@ -77,19 +77,26 @@ def is_plain_number(text) -> bool:
     return isinstance(text, (int, float)) or bool(NUMBER.fullmatch(str(text)))
 
 
+#: how an input is named in messages: CLI options by default, config keys in study files
+LABELS: dict = {}
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, "--" + name.replace("_", "-"))
+
+
 def si_value(name: str, text) -> float:
     """The SI magnitude of the quantity ``text`` (e.g. '4 K', '1e12 cm^-2') for input ``name``.
 
     Raises UnitError, one line naming the input and the expected dimension."""
-    import pint
-
     dimension, words = DIMENSIONS[name]
-    option = "--" + name.replace("_", "-")
+    option = _label(name)
     u = registry()
     try:
         q = u.Quantity(str(text).replace("²", "^2").replace("·", "*"))
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
-        raise UnitError(f"{option}={text!r}: not a quantity ({exc}); expected {words}") from None
+    except Exception as exc:  # pint's parser raises pint, tokenize and syntax errors alike
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UnitError(f"{option}={text!r}: not a quantity ({reason}); expected {words}") from None
     if not q.check(dimension):
         raise UnitError(f"{option}={text!r} has dimension {q.dimensionality}; expected {words}")
     return float(q.to_base_units().magnitude)
@@ -109,7 +116,8 @@ class Sample:
         c = constants()
         if effective_mass is None:
             if material is None:
-                raise UnitError("--density needs --material or --effective-mass")
+                raise UnitError(f"{_label('density')}: a density needs a material preset or an "
+                                "effective mass")
             mass = _preset(material).effective_mass * c["m_e"]
         elif is_plain_number(effective_mass):
             mass = float(effective_mass) * c["m_e"]
@@ -184,12 +192,12 @@ def to_code(sample: Sample, given: dict, material: str | None = None) -> dict:
             continue
         value = si_value(name, text)
         out[name] = {"temperature": lambda v: c["k_B"] * v / E_F,
-                     "lambda_so": lambda v: -v * k0**2,
+                     "lambda_so": lambda v: -v * k0**2 + 0.0,
                      "correlation_length": lambda v: v * k0,
                      "spacer_distance": lambda v: v * k0,
                      "screening_wavevector": lambda v: v / k0}[name](value)
     if "lambda_so" not in out and given.get("lambda_so") is None and material is not None:
-        out["lambda_so"] = -_preset(material).lambda_ehr * 1e-20 * k0**2
+        out["lambda_so"] = -_preset(material).lambda_ehr * 1e-20 * k0**2 + 0.0
     out["_scales"] = {"p0": p0, "fermi_energy": E_F, "k0": k0}
     return out
 
@@ -208,7 +216,7 @@ def to_physical(sample: Sample, point) -> dict:
     return {"rashba": -point.alpha * p0 * c["hbar"] / (2 * sample.mass),
             "scattering_time": tau_s, "mobility": c["e"] * tau_s / sample.mass,
             "temperature": point.temperature * E_F / c["k_B"],
-            "lambda_ehr": -point.lambda_so / k0**2, "fermi_energy": E_F, "p0": p0,
+            "lambda_ehr": -point.lambda_so / k0**2 + 0.0, "fermi_energy": E_F, "p0": p0,
             "spin_splitting": abs(m_alpha / sample.mass) * pbar}
 
 
@@ -231,7 +239,7 @@ def sigma_xx_quantum(value):
 
 
 def spin_density_per_field(value, tau_s, p0):
-    """S_y in eEτp0/ħ² → S_y/E in 1/(V m) (spins ½ per m² per V/m)."""
+    """S_y in eEτp0/ħ² → S_y/E in 1/(V m): S_y = Tr f σ_y/2 per m² (in units of ħ) per V/m."""
     c = constants()
     return value * c["e"] * tau_s * p0 / c["hbar"] ** 2
 
@@ -280,6 +288,17 @@ def physical_study(config: dict) -> tuple[dict, dict]:
                             f"Rashba coupling in 'sample:'); at another density or α_R p0 and E_F "
                             f"change, so τ, T and λ would not map onto shared axes: run one study "
                             f"per sample")
+    if "rashba" not in sample_cfg and "alpha" not in sample_cfg:
+        raise UnitError("sample: needs rashba (e.g. '5 meV*nm', or '0 meV*nm') or alpha")
+    LABELS.update({"density": "sample.density", "effective_mass": "sample.effective_mass",
+                   "rashba": "sample.rashba"})
+    try:
+        return _physical_study(config, sample_cfg, grid)
+    finally:
+        LABELS.clear()
+
+
+def _physical_study(config, sample_cfg, grid):
     material = sample_cfg.get("material")
     sample = Sample.from_inputs(sample_cfg["density"], material, sample_cfg.get("effective_mass"))
     base = to_code(sample, {"rashba": sample_cfg.get("rashba"), "alpha": sample_cfg.get("alpha")},
@@ -287,9 +306,14 @@ def physical_study(config: dict) -> tuple[dict, dict]:
     scales = base.pop("_scales")
     grid["alpha"] = [float(base.get("alpha", sample_cfg.get("alpha") or 0.0))]
 
-    def convert(name, text):
+    def convert(name, text, where):
         if is_plain_number(text):
-            return float(text)
+            if name in ("mobility", "scattering_time"):
+                raise UnitError(f"{where}={text!r} needs a unit (e.g. "
+                                f"{DIMENSIONS[name][1].split('e.g. ')[1]}): a plain number here "
+                                f"has no dimensionless meaning")
+            return float(text)  # a dimensionless value (k_B T/E_F, lambda_so, …)
+        LABELS[name] = where
         return to_code(sample, {"alpha": grid["alpha"][0], name: text}, None)[SETS[name]]
 
     coords = {}
@@ -299,18 +323,21 @@ def physical_study(config: dict) -> tuple[dict, dict]:
         spec = grid.pop(name)
         if target in grid:
             raise UnitError(f"grid.{name} and grid.{target} set the same axis: give one")
+        LABELS[name] = f"grid.{name}"
         values = _physical_values(name, spec)
-        grid[target] = [convert(name, v) for v in values]
+        grid[target] = [convert(name, v, f"grid.{name}") for v in values]
         coords[target] = name
-    for block in [config.get("parameters", {})] + list(config.get("kernel_parameters", {}).values()):
+    blocks = [("parameters", config.get("parameters", {}))] + [
+        (f"kernel_parameters.{k}", v) for k, v in config.get("kernel_parameters", {}).items()]
+    for where, block in blocks:
         for name in list(block):
             if name in SETS and not is_plain_number(block[name]):
-                block[name] = convert(name, block[name])
+                block[name] = convert(name, block[name], f"{where}.{name}")
     if "lambda_so" not in config.get("parameters", {}) and "lambda_so" not in grid and material:
         config.setdefault("parameters", {})["lambda_so"] = base["lambda_so"]
     c = constants()
     physical = {"material": material or "custom", "effective_mass_me": sample.mass / c["m_e"],
-                "density_cm2": sample.density * 1e-4, "alpha": grid["alpha"][0],
+                "density_per_cm2": sample.density * 1e-4, "alpha": grid["alpha"][0],
                 "p0": scales["p0"], "fermi_energy_meV": scales["fermi_energy"] / c["e"] * 1e3,
                 "mass": sample.mass, "density": sample.density, "axes": coords}
     return config, physical
@@ -340,6 +367,8 @@ def physical_coordinates(ds, physical: dict):
     """Add the physical coordinates and attributes of a physical study (``physical_study``) to
     its merged dataset: transport time and mobility along tau, kelvin along temperature, λ_EHR
     along lambda_so, lengths in nm; S_y per unit field; the sample in the attributes."""
+    import numpy as np
+
     c = constants()
     p0, mass = physical["p0"], physical["mass"]
     E_F = p0**2 / (2 * mass)
@@ -361,10 +390,20 @@ def physical_coordinates(ds, physical: dict):
     tau_s = ds.tau * c["hbar"] / E_F
     ds["spin_density_y_per_field"] = spin_density_per_field(ds.spin_density_y, tau_s, p0)
     ds["spin_density_y_per_field"].attrs = {
-        "units": "V-1 m-1", "long_name": "current-induced spin density S_y per unit field "
-                                         "(spins ½ per m² per V/m)"}
+        "units": "V-1 m-1", "long_name": "current-induced spin density S_y = Tr f σ_y/2 per unit "
+                                         "field (per m², in units of ħ, per V/m)"}
     ds.attrs.update({f"sample_{k}": v for k, v in physical.items()
-                     if k in ("material", "effective_mass_me", "density_cm2", "fermi_energy_meV")})
+                     if k in ("material", "effective_mass_me", "density_per_cm2",
+                              "fermi_energy_meV")})
+    # fixed values in physical units too (an axis carries them as coordinates instead)
+    for axis, name, f in (("temperature", "sample_temperature_K", lambda v: v * E_F / c["k_B"]),
+                          ("lambda_so", "sample_lambda_ehr_angstrom2",
+                           lambda v: -v / k0**2 * 1e20 + 0.0)):
+        fixed = f"fixed_{axis}"
+        if axis not in ds.dims and fixed in ds:
+            values = ds[fixed].values[np.isfinite(ds[fixed].values)]
+            if values.size and np.all(values == values.flat[0]):
+                ds.attrs[name] = float(f(values.flat[0]))
     ds.attrs["sample_rashba_meV_nm"] = float(-physical["alpha"] * p0 * c["hbar"] / (2 * mass)
                                              / c["e"] * 1e12)
     return ds
