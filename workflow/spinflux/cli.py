@@ -1,5 +1,6 @@
-"""Command line: ``spinflux solve`` (one point), ``spinflux demo`` (a small sweep) and
-``spinflux plan`` (the cost of a study before it runs).
+"""Command line: ``spinflux solve`` (one point), ``spinflux demo`` (a small sweep),
+``spinflux plan`` (the cost of a study before it runs) and ``spinflux samples`` (the datasets of
+one-sample studies in physical units stacked along the density).
 
 User errors end with one line on stderr naming the parameter, and exit status 2.
 """
@@ -262,6 +263,51 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def cmd_samples(args) -> int:
+    """Stack per-sample study datasets (samples.stack) into one NetCDF, optionally with the
+    σ_sH-against-density figure (one file per value combination of any further axis)."""
+    import itertools
+    import os
+
+    import xarray as xr
+
+    from .dataset import atomic_path, write_atomic
+    from .samples import SampleError, stack
+
+    datasets = []
+    for path in args.inputs:
+        if not os.path.isfile(path):
+            raise UserError(f"samples: {path}: no such file (a study's results/<study>/"
+                            "spin_hall.nc)")
+        try:
+            datasets.append(xr.load_dataset(path))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"samples: {path}: not a readable NetCDF dataset ({exc})") from None
+    try:
+        out = stack(datasets, list(args.inputs))
+    except SampleError as exc:
+        raise UserError(f"samples: {exc}") from None
+    write_atomic(out, args.output)
+    dim = "density" if "density" in out.dims else "sample"
+    print(f"{args.output}: {out.sizes[dim]} samples along {dim}, dims "
+          f"{dict(out.sigma_sH.sizes)}")
+    if args.figure:
+        from .plots import sigma_vs_density
+
+        fixed = ("density", "sample", "disorder", "kernel", "mobility", "scattering_time", "tau")
+        extra = [d for d in out.sigma_sH.dims if d not in fixed]
+        stem, ext = os.path.splitext(args.figure)
+        for combo in itertools.product(*(range(out.sizes[d]) for d in extra)):
+            sub = out.isel(dict(zip(extra, combo)))
+            tags = [(d, float(sub[d])) for d in extra]
+            path = stem + "".join(f"_{d}-{v:g}" for d, v in tags) + (ext or ".png")
+            fig = sigma_vs_density(sub, ", ".join(f"{d} = {v:g}" for d, v in tags))
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, dpi=200, format=(ext or ".png")[1:])
+            print(path)
+    return 0
+
+
 def build_parser():
     parser = _Parser(prog="spinflux", description="Spin currents in a Rashba 2DEG with disorder.")
     parser.add_argument("--version", action="version", version=f"spinflux {__version__}")
@@ -282,6 +328,13 @@ def build_parser():
                    help="skip the calibration solves (sizes and memory only)")
     c.add_argument("--quiet", action="store_true", help="no progress lines")
     c.set_defaults(func=cmd_plan)
+    m = sub.add_parser("samples", help="stack the datasets of one-sample studies in physical "
+                                       "units along the density")
+    m.add_argument("inputs", nargs="+", help="the studies' results/<study>/spin_hall.nc")
+    m.add_argument("-o", "--output", required=True, help="the stacked NetCDF to write")
+    m.add_argument("--figure", help="also draw σ_sH against the density to this file "
+                                    "(.png or .pdf)")
+    m.set_defaults(func=cmd_samples)
     return parser
 
 

@@ -627,6 +627,60 @@ def _cell_edges(values):
     return np.exp(np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]]))
 
 
+def sigma_vs_density(ds, context=""):
+    """σ_sH against the sample's density for a dataset of several samples (``samples.stack``):
+    one panel per (disorder, kernel), one curve per value of the samples' shared transport axis
+    (mobility or scattering time); |σ_sH| on a log axis, filled markers where σ_sH > 0 and open
+    ones where it is negative, validity flags crossed."""
+    plt = _pyplot()
+    dim = "density" if "density" in ds.dims else "sample"
+    transport = next((n for n in ("mobility", "scattering_time", "tau") if n in ds.dims), None)
+    if transport is None:
+        raise ValueError("sigma_vs_density needs a mobility, scattering_time or tau axis")
+    label = {"mobility": ("μ", "cm²/Vs"), "scattering_time": ("τ", "ps"),
+             "tau": ("E_Fτ/ħ", "")}[transport]
+    disorders = _ordered(ds.disorder.values, DISORDERS)
+    kernels = _ordered(ds.kernel.values, KERNELS)
+    fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False,
+                             figsize=(PANEL_WIDTH * len(kernels) + 1.6, 2.6 * len(disorders) + 0.8))
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    values = ds[transport].values
+    x = ds[dim].values
+    for r, disorder in enumerate(disorders):
+        for c, kernel in enumerate(kernels):
+            ax = axes[r][c]
+            sub = ds.sel(disorder=disorder, kernel=kernel)
+            ax.set_title(f"{disorder}, {kernel}")
+            if not np.any(sub.sigma_sH.values != 0):
+                _empty(ax, "σ_sH = 0 at every point\n(e.g. relaxation at α = 0)")
+                continue
+            ax.set_yscale("log")
+            if dim == "density":
+                ax.set_xscale("log")
+            for i, v in enumerate(values):
+                point = sub.isel({transport: i})
+                y = point.sigma_sH.values
+                color = cmap(0.9 * i / max(1, values.size - 1))
+                # thinner lines later, so that curves that coincide (a τ-independent side jump)
+                # stay visible under each other
+                _signed_log(ax, x, y, color, f"{label[0]} = {v:.3g} {label[1]}".rstrip(),
+                            lw=2.2 - 1.2 * i / max(1, values.size - 1))
+                _mark_flagged(ax, x, np.abs(y), point.validity.values, label=(i == 0))
+            if dim == "density":
+                _log_axis(ax.xaxis, x)
+            ax.set_xlabel("n  [cm⁻²]" if dim == "density" else "sample")
+            if c == 0:
+                ax.set_ylabel("|σ_sH|  [e/8π]")
+        _legend(axes[r][-1], "right")
+    _title(fig, "σ_sH against the sample (filled: σ_sH > 0, open: σ_sH < 0)", context)
+    return fig
+
+
+sigma_vs_density = _with_rc(sigma_vs_density)
+
+
 def headline_numbers(ds) -> list[tuple]:
     """The study's headline numbers, per disorder (and extra-axis value): rows of (quantity,
     value, reference or error, note), for the report's summary table."""

@@ -287,7 +287,7 @@ def physical_study(config: dict) -> tuple[dict, dict]:
             raise UnitError(f"grid.{axis}: a study in physical units has one sample (density and "
                             f"Rashba coupling in 'sample:'); at another density or α_R p0 and E_F "
                             f"change, so τ, T and λ would not map onto shared axes: run one study "
-                            f"per sample")
+                            f"per sample and stack them with 'spinflux samples'")
     if "rashba" not in sample_cfg and "alpha" not in sample_cfg:
         raise UnitError("sample: needs rashba (e.g. '5 meV*nm', or '0 meV*nm') or alpha")
     LABELS.update({"density": "sample.density", "effective_mass": "sample.effective_mass",

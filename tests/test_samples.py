@@ -1,0 +1,109 @@
+"""Several samples in one dataset (spinflux.samples, ``spinflux samples``): the stacked values
+are the per-sample studies' own, the dimensionless coordinates are the ones computed here from
+CODATA constants for each density, and inputs that cannot share axes are refused in one line."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.constants as sc
+import xarray as xr
+import yaml
+
+from spinflux.cli import main
+from spinflux.samples import SampleError, stack
+from spinflux.study import solve_study
+
+M_GAAS = 0.067 * sc.m_e
+MOBILITIES = (1e4, 1e5)  # cm²/Vs
+
+
+def study(density: str, rashba="0 meV*nm", tau_axis=None, kernels=("relaxation", "born")):
+    axis = tau_axis or "mobility: [1e4 cm^2/(V*s), 1e5 cm^2/(V*s)]"
+    return solve_study(yaml.safe_load(f"""
+study: s
+sample: {{material: GaAs, density: {density}, rashba: {rashba}}}
+grid:
+  {axis}
+  disorder: [delta]
+  kernel: [{', '.join(kernels)}]
+parameters: {{temperature: 4 K}}
+"""))
+
+
+@pytest.fixture(scope="module")
+def two_densities():
+    return {n: study(f"{n} cm^-2") for n in (2e11, 1e12)}
+
+
+def test_stacked_values_are_each_samples_own_on_the_shared_mobility_axis(two_densities):
+    parts = two_densities
+    out = stack([parts[1e12], parts[2e11]], ["a.nc", "b.nc"])
+    assert list(out.density.values) == [2e11, 1e12]  # sorted by density
+    assert out.density.attrs["units"] == "cm-2"
+    np.testing.assert_array_equal(out.mobility.values, MOBILITIES)
+    for n, ds in parts.items():
+        for name in ("sigma_sH", "sigma_xx", "sigma_sH_si", "validity", "sigma_sH_error"):
+            np.testing.assert_array_equal(
+                out[name].sel(density=n).transpose("disorder", "kernel", "mobility").values,
+                ds[name].isel(alpha=0).transpose("disorder", "kernel", "tau").values)
+        assert out[name].attrs == ds[name].attrs
+
+
+def test_each_samples_tau_is_its_own_fermi_energy_times_the_transport_time(two_densities):
+    """At α_R = 0 both bands hold n/2: E_F = πħ²n/m, τ = μm/e, so E_Fτ/ħ = πħnμ/e, a different
+    dimensionless τ for the same mobility at each density."""
+    out = stack(list(two_densities.values()))
+    for n in (2e11, 1e12):
+        expected = math.pi * sc.hbar * (n * 1e4) * np.array(MOBILITIES) * 1e-4 / sc.e
+        np.testing.assert_allclose(out.tau.sel(density=n).values, expected, rtol=1e-9)
+        fermi = math.pi * sc.hbar**2 * n * 1e4 / M_GAAS / sc.e * 1e3
+        # 1e-8: the electron mass of pint's constants and of scipy's CODATA differ by 1.4e-9
+        assert float(out.fermi_energy.sel(density=n)) == pytest.approx(fermi, rel=1e-8)
+    assert out.fermi_energy.attrs["units"] == "meV"
+    # Drude σ_xx = ne²τ/m = (E_Fτ/ħ)/π in e²/ħ (n = mE_F/πħ²): n and μ enter only through τ
+    drude = out.sigma_xx.sel(kernel="relaxation", disorder="delta")
+    np.testing.assert_allclose(drude.values, out.tau.values / math.pi, rtol=1e-6)
+
+
+def test_samples_must_share_their_physical_axes(two_densities):
+    other = study("5e11 cm^-2", tau_axis="mobility: [1e4 cm^2/(V*s), 2e5 cm^2/(V*s)]")
+    with pytest.raises(SampleError, match=r"c.nc: axis mobility \[10000, 200000\] differs from b.nc's \[10000, 100000\]"):
+        stack([two_densities[2e11], other], ["b.nc", "c.nc"])
+
+
+def test_a_dimensionless_tau_axis_must_agree_and_is_kept_as_it_is(two_densities):
+    a = study("2e11 cm^-2", tau_axis="tau: [50, 200]", kernels=("relaxation",))
+    b = study("1e12 cm^-2", tau_axis="tau: [50, 200]", kernels=("relaxation",))
+    out = stack([a, b])
+    assert out.sigma_sH.dims == ("density", "disorder", "kernel", "tau")
+    np.testing.assert_array_equal(out.tau.values, [50, 200])
+    c = study("1e12 cm^-2", tau_axis="tau: [50, 100]", kernels=("relaxation",))
+    with pytest.raises(SampleError, match="give it in physical units"):
+        stack([a, c])
+
+
+def test_the_same_sample_twice_or_a_dimensionless_study_is_refused(two_densities):
+    ds = two_densities[2e11]
+    with pytest.raises(SampleError, match="b.nc: the same sample as a.nc"):
+        stack([ds, ds], ["a.nc", "b.nc"])
+    plain = ds.copy()
+    plain.attrs = {k: v for k, v in ds.attrs.items() if not k.startswith("sample_")}
+    with pytest.raises(SampleError, match="p.nc: not a study in physical units"):
+        stack([ds, plain], ["a.nc", "p.nc"])
+    with pytest.raises(SampleError, match="at least two"):
+        stack([ds])
+
+
+def test_samples_command_writes_the_dataset_and_the_figure(two_densities, tmp_path, capsys):
+    paths = []
+    for n, ds in two_densities.items():
+        paths.append(str(tmp_path / f"n{n:g}.nc"))
+        ds.to_netcdf(paths[-1])
+    out, fig = tmp_path / "stack.nc", tmp_path / "density.png"
+    assert main(["samples", *paths, "-o", str(out), "--figure", str(fig)]) == 0
+    assert xr.open_dataset(out).sizes["density"] == 2
+    assert fig.stat().st_size > 10_000
+    assert main(["samples", paths[0], str(tmp_path / "missing.nc"), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing.nc: no such file" in err
