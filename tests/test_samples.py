@@ -18,7 +18,8 @@ M_GAAS = 0.067 * sc.m_e
 MOBILITIES = (1e4, 1e5)  # cm²/Vs
 
 
-def study(density: str, rashba="0 meV*nm", tau_axis=None, kernels=("relaxation", "born")):
+def study(density: str, rashba="0 meV*nm", tau_axis=None, kernels=("relaxation", "born"),
+          extra="", parameters="temperature: 4 K"):
     axis = tau_axis or "mobility: [1e4 cm^2/(V*s), 1e5 cm^2/(V*s)]"
     return solve_study(yaml.safe_load(f"""
 study: s
@@ -27,7 +28,8 @@ grid:
   {axis}
   disorder: [delta]
   kernel: [{', '.join(kernels)}]
-parameters: {{temperature: 4 K}}
+  {extra}
+parameters: {{{parameters}}}
 """))
 
 
@@ -107,3 +109,75 @@ def test_samples_command_writes_the_dataset_and_the_figure(two_densities, tmp_pa
     assert main(["samples", paths[0], str(tmp_path / "missing.nc"), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "missing.nc: no such file" in err
+
+
+def test_every_coordinate_keeps_its_units_and_the_sample_dependent_ones_run_over_the_sample(
+        two_densities):
+    out = stack(list(two_densities.values()))
+    assert out.mobility.attrs["units"] == "cm2 V-1 s-1" and "mobility" in out.mobility.attrs[
+        "long_name"]
+    # alpha is 0 for both (α_R = 0) and still one value per sample, like delta_tau and tau
+    assert out.alpha.dims == ("density",)
+    assert "density" in out.delta_tau.dims and out.tau.dims == ("density", "mobility")
+    assert list(out.material.values) == ["GaAs", "GaAs"]
+    assert out.config_hash.dims == ("density",) and out.config_json.dims == ("density",)
+
+
+def test_a_temperature_axis_in_kelvin_is_shared_and_drawn_once_per_value(tmp_path, capsys):
+    parts = [study(n, kernels=("born",), extra="temperature: [2 K, 4 K]", parameters="")
+             for n in ("2e11 cm^-2", "1e12 cm^-2")]
+    out = stack(parts)
+    assert set(out.sigma_sH.dims) == {"density", "disorder", "kernel", "mobility",
+                                      "temperature_K"}
+    np.testing.assert_array_equal(out.temperature_K.values, [2.0, 4.0])
+    # k_B T/E_F with E_F = πħ²n/m at α_R = 0 (CODATA)
+    fermi = math.pi * sc.hbar**2 * 2e15 / M_GAAS
+    np.testing.assert_allclose(out.temperature.sel(density=2e11).values,
+                               sc.k * np.array([2.0, 4.0]) / fermi, rtol=1e-8)
+    paths = []
+    for i, ds in enumerate(parts):
+        paths.append(str(tmp_path / f"t{i}.nc"))
+        ds.to_netcdf(paths[-1])
+    assert main(["samples", *paths, "-o", str(tmp_path / "s.nc"),
+                 "--figure", str(tmp_path / "f.png")]) == 0
+    assert sorted(p.name for p in tmp_path.glob("f_*.png")) == ["f_temperature_K2.png",
+                                                                "f_temperature_K4.png"]
+
+
+def test_samples_of_one_density_stack_along_the_rashba_coefficient():
+    out = stack([study("1e12 cm^-2", "5 meV*nm", kernels=("relaxation",)),
+                 study("1e12 cm^-2", "0 meV*nm", kernels=("relaxation",))])
+    assert out.sigma_sH.dims[0] == "rashba"
+    assert list(out.rashba.values) == [0.0, 5.0] and out.rashba.attrs["units"] == "meV nm"
+    # at E_F = p0²/2m the bands' Fermi momenta are √(p0² + a²) ∓ a, a = mα_R/ħ, and hold
+    # n = (p+² + p−²)/4πħ², so p0² = 2πħ²n − 2a²; alpha = −2a/p0 (docs/units.md: the sign)
+    m_alpha = M_GAAS * 5e-3 * sc.e * 1e-9 / sc.hbar
+    p0 = math.sqrt(2 * math.pi * sc.hbar**2 * 1e16 - 2 * m_alpha**2)
+    assert float(out.alpha.sel(rashba=5.0)) == pytest.approx(-2 * m_alpha / p0, rel=1e-8)
+
+
+def test_different_conditions_are_refused(two_densities):
+    warm = study("5e11 cm^-2", parameters="temperature: 2 K")
+    with pytest.raises(SampleError, match=r"w.nc: temperature \[K\] 2.0\d* differs from"):
+        stack([two_densities[2e11], warm], ["a.nc", "w.nc"])
+    out = stack(list(two_densities.values()))
+    with pytest.raises(SampleError, match="already a stack of samples"):
+        stack([out, two_densities[2e11]], ["s.nc", "a.nc"])
+
+
+def test_the_command_refuses_bad_files_before_writing_anything(two_densities, tmp_path, capsys):
+    a, b = str(tmp_path / "a.nc"), str(tmp_path / "b.nc")
+    two_densities[2e11].to_netcdf(a)
+    two_densities[1e12].to_netcdf(b)
+    junk = tmp_path / "junk.nc"
+    junk.write_text("hello\n")
+    cases = [(["samples", a, b, "-o", a], "-o " + a + " is one of the inputs"),
+             (["samples", a, str(junk), "-o", str(tmp_path / "o.nc")], "not a NetCDF file"),
+             (["samples", a, b, "-o", str(tmp_path / "o.nc"), "--figure",
+               str(tmp_path / "f.jpgx")], "unknown format 'jpgx'")]
+    for argv, fragment in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and fragment in err, err
+    assert not (tmp_path / "o.nc").exists()
+    assert xr.open_dataset(a).attrs["sample_density_per_cm2"] == 2e11  # the input untouched

@@ -265,10 +265,29 @@ def cmd_plan(args) -> int:
 
 def cmd_samples(args) -> int:
     """Stack per-sample study datasets (samples.stack) into one NetCDF, optionally with the
-    σ_sH-against-density figure (one file per value combination of any further axis)."""
+    σ_sH-against-sample figure (one file per value combination of any further axis)."""
     import itertools
     import os
 
+    from .figures import label
+
+    figure_format = None
+    if args.figure:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        figure_format = (os.path.splitext(args.figure)[1][1:] or "png").lower()
+        supported = FigureCanvasBase.get_supported_filetypes()
+        if figure_format not in supported:
+            raise UserError(f"samples: --figure={args.figure!r}: unknown format "
+                            f"'{figure_format}'; allowed: {', '.join(sorted(supported))}")
+    output = os.path.realpath(args.output)
+    for path in args.inputs:
+        if not os.path.isfile(path):
+            raise UserError(f"samples: {path}: no such file (a study's results/<study>/"
+                            "spin_hall.nc)")
+        if os.path.realpath(path) == output:
+            raise UserError(f"samples: -o {args.output} is one of the inputs; write the stack "
+                            "to a new file")
     import xarray as xr
 
     from .dataset import atomic_path, write_atomic
@@ -276,37 +295,34 @@ def cmd_samples(args) -> int:
 
     datasets = []
     for path in args.inputs:
-        if not os.path.isfile(path):
-            raise UserError(f"samples: {path}: no such file (a study's results/<study>/"
-                            "spin_hall.nc)")
         try:
             datasets.append(xr.load_dataset(path))
-        except (OSError, ValueError) as exc:
-            raise UserError(f"samples: {path}: not a readable NetCDF dataset ({exc})") from None
+        except (OSError, ValueError):
+            raise UserError(f"samples: {path}: not a NetCDF file spinflux can read (a study's "
+                            "results/<study>/spin_hall.nc)") from None
     try:
         out = stack(datasets, list(args.inputs))
     except SampleError as exc:
         raise UserError(f"samples: {exc}") from None
     write_atomic(out, args.output)
-    dim = "density" if "density" in out.dims else "sample"
+    dim = out.sigma_sH.dims[0]
     print(f"{args.output}: {out.sizes[dim]} samples along {dim}, dims "
           f"{dict(out.sigma_sH.sizes)}")
     if args.figure:
-        from .plots import sigma_vs_density
+        from .plots import sigma_vs_sample
 
-        fixed = ("density", "sample", "disorder", "kernel", "mobility", "scattering_time", "tau")
+        fixed = (dim, "disorder", "kernel", "mobility", "scattering_time", "tau")
         extra = [d for d in out.sigma_sH.dims if d not in fixed]
-        stem, ext = os.path.splitext(args.figure)
+        stem = os.path.splitext(args.figure)[0]
         for combo in itertools.product(*(range(out.sizes[d]) for d in extra)):
             sub = out.isel(dict(zip(extra, combo)))
-            tags = [(d, float(sub[d])) for d in extra]
-            path = stem + "".join(f"_{d}-{v:g}" for d, v in tags) + (ext or ".png")
-            fig = sigma_vs_density(sub, ", ".join(f"{d} = {v:g}" for d, v in tags))
+            tags = [(d, sub[d].item()) for d in extra]
+            path = stem + "".join(f"_{d}{label(v)}" for d, v in tags) + f".{figure_format}"
+            fig = sigma_vs_sample(sub, ", ".join(f"{d} = {v:g}" for d, v in tags))
             with atomic_path(path) as tmp:
-                fig.savefig(tmp, dpi=200, format=(ext or ".png")[1:])
+                fig.savefig(tmp, dpi=200, format=figure_format)
             print(path)
     return 0
-
 
 def build_parser():
     parser = _Parser(prog="spinflux", description="Spin currents in a Rashba 2DEG with disorder.")
@@ -329,11 +345,11 @@ def build_parser():
     c.add_argument("--quiet", action="store_true", help="no progress lines")
     c.set_defaults(func=cmd_plan)
     m = sub.add_parser("samples", help="stack the datasets of one-sample studies in physical "
-                                       "units along the density")
+                                       "units along the density (or Rashba coefficient)")
     m.add_argument("inputs", nargs="+", help="the studies' results/<study>/spin_hall.nc")
     m.add_argument("-o", "--output", required=True, help="the stacked NetCDF to write")
-    m.add_argument("--figure", help="also draw σ_sH against the density to this file "
-                                    "(.png or .pdf)")
+    m.add_argument("--figure", help="also draw σ_sH against the sample to this file "
+                                    "(.png, .pdf, .svg, …)")
     m.set_defaults(func=cmd_samples)
     return parser
 

@@ -627,27 +627,40 @@ def _cell_edges(values):
     return np.exp(np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]]))
 
 
-def sigma_vs_density(ds, context=""):
-    """σ_sH against the sample's density for a dataset of several samples (``samples.stack``):
-    one panel per (disorder, kernel), one curve per value of the samples' shared transport axis
-    (mobility or scattering time); |σ_sH| on a log axis, filled markers where σ_sH > 0 and open
-    ones where it is negative, validity flags crossed."""
+def _sample_label(ds, i) -> str:
+    """A sample of a stack (samples.stack) as a tick label."""
+    point = ds.isel({ds.sigma_sH.dims[0]: i})
+    parts = [str(point.material.values)] if "material" in point.coords else []
+    if "density" in point.coords:
+        parts.append(f"{float(point.density):.3g} cm⁻²")
+    if "rashba" in point.coords:
+        parts.append(f"{float(point.rashba):.3g} meV nm")
+    return "\n".join(parts)
+
+
+def sigma_vs_sample(ds, context=""):
+    """σ_sH against the sample for a stack of samples (``samples.stack``): against the density
+    (log axis), the Rashba coefficient (linear) or, for samples that differ otherwise, one tick
+    per sample (markers only). One panel per (disorder, kernel), one curve per value of the
+    samples' shared transport axis (mobility, scattering time or E_Fτ/ħ); |σ_sH| on a log axis,
+    filled markers where σ_sH > 0 and open ones where it is negative, validity flags crossed."""
+    import matplotlib
+
     plt = _pyplot()
-    dim = "density" if "density" in ds.dims else "sample"
+    dim = next(d for d in ("density", "rashba", "sample") if d in ds.dims)
     transport = next((n for n in ("mobility", "scattering_time", "tau") if n in ds.dims), None)
     if transport is None:
-        raise ValueError("sigma_vs_density needs a mobility, scattering_time or tau axis")
+        raise ValueError("sigma_vs_sample needs a mobility, scattering_time or tau axis")
     label = {"mobility": ("μ", "cm²/Vs"), "scattering_time": ("τ", "ps"),
              "tau": ("E_Fτ/ħ", "")}[transport]
     disorders = _ordered(ds.disorder.values, DISORDERS)
     kernels = _ordered(ds.kernel.values, KERNELS)
     fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False,
                              figsize=(PANEL_WIDTH * len(kernels) + 1.6, 2.6 * len(disorders) + 0.8))
-    import matplotlib
-
     cmap = matplotlib.colormaps["viridis"]
     values = ds[transport].values
-    x = ds[dim].values
+    x = ds[dim].values.astype(float)
+    xlabel = {"density": "n  [cm⁻²]", "rashba": "α_R  [meV nm]", "sample": "sample"}[dim]
     for r, disorder in enumerate(disorders):
         for c, kernel in enumerate(kernels):
             ax = axes[r][c]
@@ -661,24 +674,37 @@ def sigma_vs_density(ds, context=""):
                 ax.set_xscale("log")
             for i, v in enumerate(values):
                 point = sub.isel({transport: i})
-                y = point.sigma_sH.values
+                y = point.sigma_sH.transpose(dim).values
                 color = cmap(0.9 * i / max(1, values.size - 1))
                 # thinner lines later, so that curves that coincide (a τ-independent side jump)
-                # stay visible under each other
-                _signed_log(ax, x, y, color, f"{label[0]} = {v:.3g} {label[1]}".rstrip(),
-                            lw=2.2 - 1.2 * i / max(1, values.size - 1))
-                _mark_flagged(ax, x, np.abs(y), point.validity.values, label=(i == 0))
+                # stay visible under each other; no lines between unrelated samples
+                text = f"{label[0]} = {v:.3g} {label[1]}".rstrip()
+                if dim == "sample":
+                    _signed_log(ax, x, y, color, None, lw=0)
+                    ax.plot([], [], ls="none", marker="o", ms=3.5, color=color, label=text)
+                else:
+                    _signed_log(ax, x, y, color, text,
+                                lw=2.2 - 1.2 * i / max(1, values.size - 1))
+                _mark_flagged(ax, x, np.abs(y), point.validity.transpose(dim).values,
+                              label=(i == 0))
             if dim == "density":
                 _log_axis(ax.xaxis, x)
-            ax.set_xlabel("n  [cm⁻²]" if dim == "density" else "sample")
+            elif dim == "sample":
+                ax.set_xticks(x)
+                ax.set_xticklabels([_sample_label(ds, i) for i in range(x.size)], fontsize=7)
+                ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+            ax.set_xlabel(xlabel)
             if c == 0:
                 ax.set_ylabel("|σ_sH|  [e/8π]")
         _legend(axes[r][-1], "right")
-    _title(fig, "σ_sH against the sample (filled: σ_sH > 0, open: σ_sH < 0)", context)
+    fixed = [f"{name} {ds[name].values.ravel()[0]}" for name in ("material",)
+             if name in ds.coords and dim != "sample" and np.unique(ds[name].values).size == 1]
+    _title(fig, "σ_sH against the sample (filled: σ_sH > 0, open: σ_sH < 0)"
+           + (f", {', '.join(fixed)}" if fixed else ""), context)
     return fig
 
 
-sigma_vs_density = _with_rc(sigma_vs_density)
+sigma_vs_sample = _with_rc(sigma_vs_sample)
 
 
 def headline_numbers(ds) -> list[tuple]:

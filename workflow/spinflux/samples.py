@@ -4,10 +4,10 @@ per sample (docs/units.md §4), stacked along the sample.
 A study in physical units describes one sample (density, effective mass, Rashba coefficient),
 because at another density p0 and E_F change and a shared mobility axis is a different E_Fτ/ħ
 axis for every sample: the dimensionless grid of several samples is not a product grid. Here
-the per-sample datasets are put on their shared *physical* axes instead (mobility or scattering
-time, temperature in K, λ in Å², lengths in nm), and the dimensionless values (alpha, tau,
-Δτ/ħ, …) become coordinates that vary with the sample. Nothing is solved or interpolated: every
-value is one the solver computed for that sample.
+the per-sample datasets are put on the axes they share, in physical units where the study gave
+them so (mobility or scattering time, temperature in K, λ in Å², lengths in nm), and the
+dimensionless values (alpha, tau, Δτ/ħ, …) become coordinates over the sample. Nothing is solved
+or interpolated: every value is one the solver computed for that sample.
 """
 
 from __future__ import annotations
@@ -16,20 +16,28 @@ import json
 
 import numpy as np
 
-# a dimensionless axis → the physical coordinates that can stand for it (units.physical_coordinates)
+#: a dimensionless axis → the physical coordinates that can stand for it
+#: (units.physical_coordinates), in order of preference
 PHYSICAL = {"tau": ("mobility", "scattering_time"), "temperature": ("temperature_K",),
             "lambda_so": ("lambda_ehr",), "correlation_length": ("correlation_length_nm",),
             "spacer_distance": ("spacer_distance_nm",),
             "screening_wavevector": ("screening_wavevector_per_nm",)}
-# what tells two samples apart, as the merged datasets' attributes record it
-SAMPLE_ATTRS = {"sample_density_per_cm2": ("density", "cm-2", "sheet density n of both bands"),
-                "sample_rashba_meV_nm": ("rashba", "meV nm", "Rashba coefficient α_R"),
-                "sample_material": ("material", None, "material preset"),
-                "sample_effective_mass_me": ("effective_mass", "1", "effective mass m*/m_e"),
-                "sample_fermi_energy_meV": ("fermi_energy", "meV", "Fermi energy E_F"),
-                "sample_temperature_K": ("temperature_K", "K", "temperature"),
-                "sample_lambda_ehr_angstrom2": ("lambda_ehr", "angstrom2",
-                                                "impurity spin-orbit λ of Engel–Halperin–Rashba")}
+#: the config key of a physical axis → its coordinate (units.PHYSICAL_AXES, COORDINATES)
+CONFIG_KEY = {"mobility": "mobility", "scattering_time": "scattering_time",
+              "temperature": "temperature_K", "lambda_so": "lambda_ehr",
+              "correlation_length": "correlation_length_nm",
+              "spacer_distance": "spacer_distance_nm",
+              "screening_wavevector": "screening_wavevector_per_nm"}
+#: what tells samples apart, as the merged datasets' attributes record it: attribute →
+#: (coordinate, units, long_name); the first three can be the stacking dimension
+IDENTITY = {"sample_density_per_cm2": ("density", "cm-2", "sheet density n of both Rashba bands"),
+            "sample_rashba_meV_nm": ("rashba", "meV nm", "Rashba coefficient α_R"),
+            "sample_material": ("material", None, "material preset"),
+            "sample_effective_mass_me": ("effective_mass", "1", "effective mass m*/m_e")}
+#: what follows from the sample (a coordinate over the sample when it differs)
+DERIVED = {"sample_fermi_energy_meV": ("fermi_energy", "meV", "Fermi energy E_F"),
+           "sample_lambda_ehr_angstrom2": ("lambda_ehr", "angstrom2",
+                                           "impurity spin-orbit λ of Engel–Halperin–Rashba")}
 RTOL = 1e-9  # physical axis values recomputed from E_F per sample agree to round-off
 
 
@@ -38,29 +46,91 @@ class SampleError(ValueError):
 
 
 def _values(values) -> str:
-    return ", ".join(f"{v:.6g}" for v in values)
+    return ", ".join(f"{v:.6g}" for v in np.ravel(values))
 
 
-def _physical_axes(ds, where: str) -> dict:
-    """The dimensionless dims of one sample's dataset → the physical coordinate its study gave
-    (the study records it); a dim given dimensionless stays as it is."""
+def _same(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        return bool(np.allclose(a, b, rtol=RTOL, atol=0, equal_nan=True))
+    return bool(np.all(a == b))
+
+
+def _round(value):
+    """12 significant digits and no −0: labels as a user typed them."""
+    return float(f"{value:.12g}") + 0.0 if isinstance(value, float) else value
+
+
+def _check_input(ds, where: str):
+    if "samples_from" in ds.attrs:
+        raise SampleError(f"{where}: already a stack of samples (from 'spinflux samples'); stack "
+                          "the studies' own results/<study>/spin_hall.nc")
     if "sample_density_per_cm2" not in ds.attrs:
         raise SampleError(f"{where}: not a study in physical units (no sample_density_per_cm2 "
                           "attribute); stack the datasets of studies with a 'sample:' block")
-    recorded = json.loads(ds.attrs.get("config_json", "{}")).get("physical", {}).get("axes", {})
-    return {dim: name for dim, name in recorded.items() if dim in ds.dims}
-
-
-def _on_physical_axes(ds, axes: dict):
-    """One sample's dataset with its physical coordinates as dims and its single alpha dropped
-    into a scalar coordinate."""
     if ds.sizes.get("alpha", 1) != 1:
-        raise SampleError("a study in physical units has one alpha; this one has "
+        raise SampleError(f"{where}: a study in physical units has one alpha; this one has "
                           f"{ds.sizes['alpha']}")
-    ds = ds.isel(alpha=0)
-    for dim, name in axes.items():
-        ds = ds.swap_dims({dim: name})
-    return ds
+
+
+def _shared_axes(datasets, names) -> dict:
+    """Each grid dim of the studies (beyond disorder, kernel, alpha) → the coordinate that all
+    samples share: the physical one the study was given in, another physical one, or the
+    dimensionless dim itself."""
+    first = datasets[0]
+    dims = [d for d in first.sigma_sH.dims if d not in ("disorder", "kernel", "alpha")]
+    recorded = json.loads(first.attrs.get("config_json", "{}")).get("physical", {}).get("axes", {})
+    chosen = {}
+    for dim in dims:
+        preferred = [CONFIG_KEY[recorded[dim]]] if recorded.get(dim) in CONFIG_KEY else []
+        candidates = list(dict.fromkeys(preferred + list(PHYSICAL.get(dim, ())) + [dim]))
+        candidates = [c for c in candidates if all(c in ds.coords for ds in datasets)]
+        for c in candidates:
+            if all(_same(ds[c].values, first[c].values) for ds in datasets[1:]):
+                chosen[dim] = c
+                break
+        else:
+            name = preferred[0] if preferred else dim  # the axis as the studies gave it
+            i = next(i for i, ds in enumerate(datasets)
+                     if not _same(ds[name].values, first[name].values))
+            hint = (f"; give it in physical units ({' or '.join(PHYSICAL[dim])}) so that the "
+                    "samples share it" if dim in PHYSICAL and name == dim else "")
+            raise SampleError(f"{names[i]}: axis {name} [{_values(datasets[i][name].values)}] "
+                              f"differs from {names[0]}'s [{_values(first[name].values)}]{hint}")
+    return chosen
+
+
+def _check_conditions(datasets, names):
+    """The samples of a stack differ in the sample, not in the conditions of the study: same
+    temperature, impurity strength and (for one material) λ."""
+    first = datasets[0]
+    for i, ds in enumerate(datasets[1:], 1):
+        for attr, text in (("sample_temperature_K", "temperature [K]"),
+                           ("sample_lambda_ehr_angstrom2", "impurity spin-orbit λ [Å²]")):
+            if attr == "sample_lambda_ehr_angstrom2" and (
+                    ds.attrs.get("sample_material") != first.attrs.get("sample_material")):
+                continue  # another material: its own λ
+            a, b = ds.attrs.get(attr), first.attrs.get(attr)
+            if (a is None) != (b is None) or (a is not None and not _same(a, b)):
+                raise SampleError(f"{names[i]}: {text} {a} differs from {names[0]}'s {b}; the "
+                                  "samples of a stack share the study's conditions (a "
+                                  "temperature series is a grid axis of each study)")
+        name = "fixed_impurity_strength"
+        if name in ds and name in first and not _same(ds[name].values, first[name].values):
+            raise SampleError(f"{names[i]}: impurity_strength [{_values(ds[name].values)}] "
+                              f"differs from {names[0]}'s [{_values(first[name].values)}]")
+
+
+def stack_dimension(datasets) -> str:
+    """``density`` when every sample has its own density, else ``rashba`` when every sample has
+    its own Rashba coefficient, else ``sample`` (an index, with the identity as coordinates)."""
+    for attr, dim in (("sample_density_per_cm2", "density"), ("sample_rashba_meV_nm", "rashba")):
+        values = [_round(ds.attrs[attr]) for ds in datasets]
+        if len(set(values)) == len(values):
+            return dim
+    return "sample"
 
 
 def stack(datasets: list, names: list[str] | None = None):
@@ -71,99 +141,98 @@ def stack(datasets: list, names: list[str] | None = None):
     datasets : list of xarray.Dataset
         Merged study datasets (``results/<study>/spin_hall.nc``), each of a study with a
         ``sample:`` block, at least two, of different samples (density, Rashba coefficient,
-        material or effective mass), with the same disorders, kernels and physical axes.
+        material or effective mass), with the same disorders, kernels, axes, temperature and
+        impurity strength.
     names : list of str, optional
         How the inputs are named in errors (file names); default ``input 1``, ….
 
     Returns
     -------
     xarray.Dataset
-        Dims ``density`` (cm⁻², sorted; when the densities differ, else ``sample``), disorder,
-        kernel and the studies' physical axes (e.g. ``mobility`` in cm² V⁻¹ s⁻¹) in place of the
-        dimensionless ones. ``alpha``, ``tau``, ``delta_tau`` and the fixed dimensionless
-        parameters become coordinates along the sample; so do the sample attributes that
-        differ (Rashba coefficient, E_F, …). Every data variable keeps its units and long_name.
+        Dims: the sample (``stack_dimension``: ``density`` in cm⁻², else ``rashba`` in meV nm,
+        else ``sample``; sorted), disorder, kernel, and each grid axis on the coordinate the
+        samples share: the physical one where the studies gave it in physical units (e.g.
+        ``mobility`` in cm² V⁻¹ s⁻¹, ``temperature_K``), else the dimensionless one. Every other
+        coordinate (``alpha``, ``tau``, ``delta_tau``, ``scattering_time``, …) is one per
+        sample, as are the sample attributes (Rashba coefficient, E_F, material, …) and the
+        provenance (``config_hash``, ``config_json``, ``created``). Data variables and
+        coordinates keep their units and long_name.
 
     Raises
     ------
     SampleError
-        One line naming the input: not a physical study, the same sample twice, a physical
-        axis (or a dimensionless axis given without units) that differs between samples,
-        different disorders or kernels.
+        One line naming the input: not a physical study, already a stack, the same sample
+        twice, different disorders, kernels or conditions, an axis with no values shared by
+        all samples.
     """
     import xarray as xr
 
-    names = names or [f"input {i + 1}" for i in range(len(datasets))]
+    names = list(names or [f"input {i + 1}" for i in range(len(datasets))])
     if len(datasets) < 2:
         raise SampleError("stacking needs the datasets of at least two samples")
-    parts = []
-    axes0 = None
     for ds, where in zip(datasets, names):
-        axes = _physical_axes(ds, where)
-        if axes0 is None:
-            axes0, first = axes, ds
-        elif axes != axes0:
-            raise SampleError(f"{where}: physical axes {axes} differ from {names[0]}'s {axes0}; "
-                              "give every study the same axes in the same units")
+        _check_input(ds, where)
+    first = datasets[0]
+    for ds, where in zip(datasets[1:], names[1:]):
+        if set(ds.sigma_sH.dims) != set(first.sigma_sH.dims):
+            raise SampleError(f"{where}: axes {list(ds.sigma_sH.dims)} differ from {names[0]}'s "
+                              f"{list(first.sigma_sH.dims)}")
         for dim in ("disorder", "kernel"):
             if list(ds[dim].values) != list(first[dim].values):
                 raise SampleError(f"{where}: {dim} {list(ds[dim].values)} differs from "
                                   f"{names[0]}'s {list(first[dim].values)}")
-        for dim in ds.dims:
-            if dim in ("disorder", "kernel", "alpha"):
-                continue
-            name = axes.get(dim, dim)
-            a, b = ds[name].values, first[name].values
-            if a.shape != b.shape or not np.allclose(a, b, rtol=RTOL, atol=0):
-                hint = (f"; give it in physical units ({' or '.join(PHYSICAL[dim])}) so that the "
-                        "samples share it" if dim not in axes and dim in PHYSICAL else "")
-                raise SampleError(f"{where}: axis {name} [{_values(a)}] differs from "
-                                  f"{names[0]}'s [{_values(b)}]{hint}")
-        part = _on_physical_axes(ds, axes)
-        # the same physical value recomputed from each sample's E_F: one set of labels, at the
-        # 12 digits a user typed them with (so that ds.sel(mobility=1e4) finds 9999.999999999998)
-        part = part.assign_coords({axes[d]: [float(f"{v:.12g}") for v in first[axes[d]].values]
-                                   for d in axes})
-        parts.append(part)
-
-    identity = {}
-    for key, (coord, units, text) in SAMPLE_ATTRS.items():
-        values = [ds.attrs.get(key) for ds in datasets]
-        if len({json.dumps(v) for v in values}) > 1:
-            identity[key] = values
-    keys = [tuple(ds.attrs.get(k) for k in ("sample_density_per_cm2", "sample_rashba_meV_nm",
-                                             "sample_material", "sample_effective_mass_me"))
-            for ds in datasets]
+    keys = [tuple(_round(ds.attrs.get(k)) for k in IDENTITY) for ds in datasets]
     for i, key in enumerate(keys):
         if key in keys[:i]:
             n, rashba, material, mass = key
             raise SampleError(f"{names[i]}: the same sample as {names[keys.index(key)]} "
-                              f"({material}, m* = {mass:g} m_e, n = {n:g} cm^-2, "
-                              f"α_R = {rashba:.6g} meV nm); stack different samples")
+                              f"({material}, m* = {mass:g} m_e, n = {n:g} cm^-2, α_R = "
+                              f"{rashba:g} meV nm); stack different samples (another condition, "
+                              "e.g. a temperature, is a grid axis of one study)")
+    _check_conditions(datasets, names)
+    axes = _shared_axes(datasets, names)
 
-    densities = [ds.attrs["sample_density_per_cm2"] for ds in datasets]
-    by_density = len(set(densities)) == len(densities)
-    dim = "density" if by_density else "sample"
-    order = np.argsort(densities, kind="stable") if by_density else np.arange(len(datasets))
-    parts = [parts[i] for i in order]
-    out = xr.concat(parts, dim=dim, coords="different", compat="equals",
+    dim = stack_dimension(datasets)
+    label = {"density": "sample_density_per_cm2", "rashba": "sample_rashba_meV_nm"}.get(dim)
+    order = (np.argsort([_round(ds.attrs[label]) for ds in datasets], kind="stable") if label
+             else np.arange(len(datasets)))
+    parts = []
+    for i in order:
+        ds = datasets[i].isel(alpha=0)
+        for d, c in axes.items():
+            if c != d:
+                ds = ds.swap_dims({d: c})
+        # one set of labels, at the 12 digits a user typed them with (so that
+        # ds.sel(mobility=1e4) finds 9999.999999999998), with their units and long_name
+        ds = ds.assign_coords({c: (c, [_round(float(v)) for v in first[c].values], first[c].attrs)
+                               if first[c].dtype.kind == "f" else first[c].variable
+                               for c in axes.values()})
+        ds = ds.assign(config_json=((), ds.attrs.get("config_json", ""),
+                                    {"long_name": "the sample's study as solved (provenance)"}))
+        ds = ds.assign_coords(config_hash=ds.attrs.get("config_hash", ""),
+                              created=ds.attrs.get("created", ""))
+        parts.append(ds)
+    out = xr.concat(parts, dim=dim, coords="all", compat="equals",
                     combine_attrs="drop_conflicts", join="exact")
-    for key, values in identity.items():
-        coord, units, text = SAMPLE_ATTRS[key]
-        if coord == "density" and by_density:
+    for key, (coord, units, text) in {**IDENTITY, **DERIVED}.items():
+        values = [_round(datasets[i].attrs.get(key)) for i in order]
+        if coord == dim:
             continue
-        attrs = {"long_name": text} | ({"units": units} if units else {})
-        out = out.assign_coords({coord: (dim, [values[i] for i in order], attrs)})
-        out.attrs.pop(key, None)
-    if by_density:
-        out = out.assign_coords(density=(dim, [densities[i] for i in order],
-                                         {"units": "cm-2", "long_name": "sheet density n of "
-                                                                        "both Rashba bands"}))
-    else:
+        if len({json.dumps(v) for v in values}) > 1 or key in IDENTITY:
+            attrs = {"long_name": text} | ({"units": units} if units else {})
+            out = out.assign_coords({coord: (dim, values, attrs)})
+            out.attrs.pop(key, None)
+    if dim == "sample":
         out = out.assign_coords(sample=(dim, np.arange(len(parts)), {"long_name": "sample"}))
-    out["alpha"].attrs.setdefault("long_name", "Rashba coupling alpha = mα/p0 of the sample")
+    else:
+        key = label
+        coord, units, text = IDENTITY[key]
+        out = out.assign_coords({dim: (dim, [_round(datasets[i].attrs[key]) for i in order],
+                                       {"units": units, "long_name": text})})
+        out.attrs.pop(key, None)
+    out["alpha"].attrs["long_name"] = "Rashba coupling alpha = mα/p0 of the sample"
     out.attrs["title"] = "spinflux: spin Hall conductivity of several samples"
     out.attrs["samples_from"] = json.dumps([names[i] for i in order])
-    for attr in ("config_json", "config_hash", "study"):
+    for attr in ("config_json", "config_hash", "created"):
         out.attrs.pop(attr, None)
     return out

@@ -404,6 +404,7 @@ def physical_coordinates(ds, physical: dict):
             values = ds[fixed].values[np.isfinite(ds[fixed].values)]
             if values.size and np.all(values == values.flat[0]):
                 ds.attrs[name] = float(f(values.flat[0]))
-    ds.attrs["sample_rashba_meV_nm"] = float(-physical["alpha"] * p0 * c["hbar"] / (2 * mass)
-                                             / c["e"] * 1e12)
+    # 12 digits (5.000000000000001 → 5) and no −0 for α_R = 0
+    rashba = -physical["alpha"] * p0 * c["hbar"] / (2 * mass) / c["e"] * 1e12
+    ds.attrs["sample_rashba_meV_nm"] = float(f"{rashba:.12g}") + 0.0
     return ds
