@@ -55,3 +55,20 @@ def test_the_coarse_grid_is_really_coarser():
         fine, coarse_q, coarse_c = build_grid(p), build_grid(p, quadrature), build_grid(p, cutoff)
         assert coarse_q.n < fine.n and coarse_q.K == fine.K
         assert coarse_c.K < fine.K and np.array_equal(coarse_c.residues, fine.residues)
+
+
+@pytest.mark.parametrize("kernel", ["born", "beyond_born"])
+def test_a_symmetry_zero_is_inside_its_error_bar(kernel):
+    """α = 0 and λ = 0: σ_z is conserved and the two spin species are identical, so every part
+    of σ_sH is exactly zero; what the solver returns is round-off (the acceleration part,
+    ∝ τ), and the estimate must bound it, at every τ, without being orders of magnitude loose."""
+    points = [PointParams(alpha=0.0, tau=t, kernel=kernel, disorder=d, lambda_so=0.0)
+              for t in (10.0, 1000.0) for d in ("delta", "coulomb")]
+    res = solve_batch(points)
+    spin_scale = 4 * np.pi * res["sigma_xx"]
+    for name in [n for n in OBSERVABLES if n.startswith("sigma_sH") and n != "sigma_sH_balance"]:
+        assert np.all(np.abs(res[name]) <= res[name + "_error"]), name
+        assert np.all(res[name + "_error"] <= 1e-14 * spin_scale), name
+    # negative control: away from the symmetry point the same floor is far below the value
+    moved = solve_batch([dataclasses.replace(points[-1], alpha=0.05)])
+    assert moved["sigma_sH_error"][0] < 1e-6 * abs(moved["sigma_sH_acceleration"][0])

@@ -158,7 +158,7 @@ def test_samples_of_one_density_stack_along_the_rashba_coefficient():
 
 def test_different_conditions_are_refused(two_densities):
     warm = study("5e11 cm^-2", parameters="temperature: 2 K")
-    with pytest.raises(SampleError, match=r"w.nc: temperature \[K\] 2.0\d* differs from"):
+    with pytest.raises(SampleError, match=r"w.nc: temperature \[K\] 2 differs from a.nc's 4"):
         stack([two_densities[2e11], warm], ["a.nc", "w.nc"])
     out = stack(list(two_densities.values()))
     with pytest.raises(SampleError, match="already a stack of samples"):
@@ -172,6 +172,9 @@ def test_the_command_refuses_bad_files_before_writing_anything(two_densities, tm
     junk = tmp_path / "junk.nc"
     junk.write_text("hello\n")
     cases = [(["samples", a, b, "-o", a], "-o " + a + " is one of the inputs"),
+             (["samples", a, b, "-o", str(tmp_path)], "is a directory"),
+             (["samples", a, b, "-o", str(tmp_path / "x.png"), "--figure",
+               str(tmp_path / "x.png")], "is the -o file"),
              (["samples", a, str(junk), "-o", str(tmp_path / "o.nc")], "not a NetCDF file"),
              (["samples", a, b, "-o", str(tmp_path / "o.nc"), "--figure",
                str(tmp_path / "f.jpgx")], "unknown format 'jpgx'")]
@@ -181,3 +184,47 @@ def test_the_command_refuses_bad_files_before_writing_anything(two_densities, tm
         assert err.count("\n") == 1 and fragment in err, err
     assert not (tmp_path / "o.nc").exists()
     assert xr.open_dataset(a).attrs["sample_density_per_cm2"] == 2e11  # the input untouched
+
+
+def test_custom_samples_keep_their_own_lambda_and_lambda_runs_upwards():
+    """λ is a property of a material preset (the same for every sample of it) but a free input
+    of a custom sample; a λ axis stacks in increasing λ_EHR although lambda_so = −λ p0²/ħ²."""
+    def custom(mass, lam):
+        return solve_study(yaml.safe_load(f"""
+study: c
+sample: {{effective_mass: {mass}, density: 1e12 cm^-2, rashba: 0 meV*nm}}
+grid: {{mobility: [1e5 cm^2/(V*s)], disorder: [delta], kernel: [born],
+        lambda_so: [{lam} angstrom^2, {2 * lam} angstrom^2]}}
+parameters: {{temperature: 4 K}}
+"""))
+    out = stack([custom(0.05, 5.3), custom(0.04, 5.3)])
+    assert out.sigma_sH.dims[0] == "sample" and list(out.effective_mass.values) == [0.05, 0.04]
+    np.testing.assert_array_equal(out.lambda_ehr.values, [5.3, 10.6])
+    # the Born σ_sH at α = 0, δ disorder, is the side jump 2λ_so[1 + 1/(1 + λ_so²/2)]
+    # (docs/extrinsic.md) with λ_so = −λ k_F², k_F² = 2πn: the mass does not enter
+    lam_so = np.array([-lam * 1e-20 * 2 * math.pi * 1e16 for lam in (5.3, 10.6)])
+    side_jump = out.sigma_sH.sel(kernel="born", disorder="delta").isel(mobility=0)
+    np.testing.assert_allclose(side_jump.transpose("sample", "lambda_ehr").values,
+                               [2 * lam_so * (1 + 1 / (1 + lam_so**2 / 2))] * 2, rtol=1e-7)
+
+
+def _joined(fig) -> bool:
+    """Whether any plotted curve draws a line between two or more samples."""
+    return any(len(line.get_xdata()) > 1 and line.get_linewidth() > 0
+               and line.get_linestyle() not in ("None", "none", "")
+               for ax in fig.axes for line in ax.get_lines())
+
+
+def test_the_figure_joins_a_density_series_but_not_samples_that_differ_otherwise(two_densities):
+    from spinflux.plots import sigma_vs_sample
+
+    series = stack(list(two_densities.values()))
+    fig = sigma_vs_sample(series)
+    assert _joined(fig) and "GaAs" in fig._suptitle.get_text()
+    assert "T = 4 K" in fig._suptitle.get_text()
+    mixed = stack([two_densities[2e11], study("1e12 cm^-2", "1 meV*nm")])
+    assert mixed.sigma_sH.dims[0] == "density"
+    fig = sigma_vs_sample(mixed)
+    assert not _joined(fig)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert any("α_R = 1 meV nm" in t for t in labels)

@@ -275,12 +275,20 @@ def cmd_samples(args) -> int:
     if args.figure:
         from matplotlib.backend_bases import FigureCanvasBase
 
-        figure_format = (os.path.splitext(args.figure)[1][1:] or "png").lower()
+        extension = os.path.splitext(args.figure)[1][1:] or "png"
+        figure_format = extension.lower()
         supported = FigureCanvasBase.get_supported_filetypes()
         if figure_format not in supported:
             raise UserError(f"samples: --figure={args.figure!r}: unknown format "
                             f"'{figure_format}'; allowed: {', '.join(sorted(supported))}")
     output = os.path.realpath(args.output)
+    if os.path.isdir(output) or args.output.endswith(os.sep):
+        raise UserError(f"samples: -o {args.output} is a directory; name the NetCDF file to "
+                        "write, e.g. -o by_density.nc")
+    if args.figure and (os.path.isdir(args.figure) or os.path.realpath(args.figure) == output):
+        raise UserError(f"samples: --figure={args.figure!r} is "
+                        + ("a directory" if os.path.isdir(args.figure) else "the -o file")
+                        + "; name a figure file of its own, e.g. --figure by_density.png")
     for path in args.inputs:
         if not os.path.isfile(path):
             raise UserError(f"samples: {path}: no such file (a study's results/<study>/"
@@ -317,7 +325,7 @@ def cmd_samples(args) -> int:
         for combo in itertools.product(*(range(out.sizes[d]) for d in extra)):
             sub = out.isel(dict(zip(extra, combo)))
             tags = [(d, sub[d].item()) for d in extra]
-            path = stem + "".join(f"_{d}{label(v)}" for d, v in tags) + f".{figure_format}"
+            path = stem + "".join(f"_{d}{label(v)}" for d, v in tags) + f".{extension}"
             fig = sigma_vs_sample(sub, ", ".join(f"{d} = {v:g}" for d, v in tags))
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, dpi=200, format=figure_format)

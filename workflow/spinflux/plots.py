@@ -627,40 +627,71 @@ def _cell_edges(values):
     return np.exp(np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]]))
 
 
-def _sample_label(ds, i) -> str:
-    """A sample of a stack (samples.stack) as a tick label."""
+#: what identifies a sample of a stack (samples.IDENTITY), as it is written in a figure
+_IDENTITY_TEXT = {"material": "{}", "effective_mass": "m* = {:.3g} m_e",
+                  "density": "n = {:.3g} cm⁻²", "rashba": "α_R = {:.3g} meV nm"}
+
+
+def _varying(ds, name) -> bool:
+    return name in ds.coords and np.unique(np.asarray(ds[name].values)).size > 1
+
+
+def _sample_label(ds, i, names) -> str:
+    """Sample ``i`` of a stack (samples.stack) as a tick label, from the coordinates ``names``."""
     point = ds.isel({ds.sigma_sH.dims[0]: i})
-    parts = [str(point.material.values)] if "material" in point.coords else []
-    if "density" in point.coords:
-        parts.append(f"{float(point.density):.3g} cm⁻²")
-    if "rashba" in point.coords:
-        parts.append(f"{float(point.rashba):.3g} meV nm")
-    return "\n".join(parts)
+    return "\n".join(_IDENTITY_TEXT[n].format(point[n].item()) for n in names)
+
+
+def _stack_conditions(ds, dim) -> str:
+    """What all samples of a stack share, for the title: identity, temperature and λ."""
+    parts = []
+    for name, text in _IDENTITY_TEXT.items():
+        if name == dim or name not in ds.coords or _varying(ds, name):
+            continue
+        value = np.asarray(ds[name].values).ravel()[0]
+        if name == "effective_mass" and "material" in ds.coords and not _varying(
+                ds, "material") and str(np.asarray(ds.material.values).ravel()[0]) != "custom":
+            continue  # the preset's mass
+        parts.append(text.format(value.item() if hasattr(value, "item") else value))
+    for attr, coord, text in (("sample_temperature_K", "temperature_K", "T = {:.3g} K"),
+                              ("sample_lambda_ehr_angstrom2", "lambda_ehr", "λ = {:.3g} Å²")):
+        value = ds.attrs.get(attr)
+        if value is None and coord in ds.coords and ds[coord].size == 1:
+            value = float(ds[coord])
+        if value is not None:
+            parts.append(text.format(value))
+    return ", ".join(parts)
 
 
 def sigma_vs_sample(ds, context=""):
     """σ_sH against the sample for a stack of samples (``samples.stack``): against the density
-    (log axis), the Rashba coefficient (linear) or, for samples that differ otherwise, one tick
-    per sample (markers only). One panel per (disorder, kernel), one curve per value of the
-    samples' shared transport axis (mobility, scattering time or E_Fτ/ħ); |σ_sH| on a log axis,
-    filled markers where σ_sH > 0 and open ones where it is negative, validity flags crossed."""
+    (log axis) or the Rashba coefficient (linear) when the samples differ in that alone, else
+    one labelled tick per sample (markers only: no line joins unrelated samples). One panel per
+    (disorder, kernel), one colour per value of the samples' shared transport axis (mobility,
+    scattering time or E_Fτ/ħ); |σ_sH| on a log axis, filled markers where σ_sH > 0 and open
+    ones where it is negative, validity flags crossed; what the samples share in the title."""
     import matplotlib
 
     plt = _pyplot()
-    dim = next(d for d in ("density", "rashba", "sample") if d in ds.dims)
+    dim = ds.sigma_sH.dims[0]
     transport = next((n for n in ("mobility", "scattering_time", "tau") if n in ds.dims), None)
     if transport is None:
         raise ValueError("sigma_vs_sample needs a mobility, scattering_time or tau axis")
     label = {"mobility": ("μ", "cm²/Vs"), "scattering_time": ("τ", "ps"),
              "tau": ("E_Fτ/ħ", "")}[transport]
+    identity = [n for n in _IDENTITY_TEXT if n in ds.coords]
+    others = [n for n in identity if n != dim and _varying(ds, n)]
+    categorical = dim == "sample" or bool(others)
+    shown = [n for n in identity if _varying(ds, n)] if categorical else []
     disorders = _ordered(ds.disorder.values, DISORDERS)
     kernels = _ordered(ds.kernel.values, KERNELS)
     fig, axes = plt.subplots(len(disorders), len(kernels), squeeze=False,
                              figsize=(PANEL_WIDTH * len(kernels) + 1.6, 2.6 * len(disorders) + 0.8))
     cmap = matplotlib.colormaps["viridis"]
     values = ds[transport].values
-    x = ds[dim].values.astype(float)
-    xlabel = {"density": "n  [cm⁻²]", "rashba": "α_R  [meV nm]", "sample": "sample"}[dim]
+    x = np.arange(ds.sizes[dim], dtype=float) if categorical else ds[dim].values.astype(float)
+    xlabel = "sample" if categorical else {"density": "n  [cm⁻²]",
+                                           "rashba": "α_R  [meV nm]"}[dim]
     for r, disorder in enumerate(disorders):
         for c, kernel in enumerate(kernels):
             ax = axes[r][c]
@@ -670,37 +701,39 @@ def sigma_vs_sample(ds, context=""):
                 _empty(ax, "σ_sH = 0 at every point\n(e.g. relaxation at α = 0)")
                 continue
             ax.set_yscale("log")
-            if dim == "density":
+            if dim == "density" and not categorical:
                 ax.set_xscale("log")
             for i, v in enumerate(values):
                 point = sub.isel({transport: i})
                 y = point.sigma_sH.transpose(dim).values
                 color = cmap(0.9 * i / max(1, values.size - 1))
-                # thinner lines later, so that curves that coincide (a τ-independent side jump)
-                # stay visible under each other; no lines between unrelated samples
-                text = f"{label[0]} = {v:.3g} {label[1]}".rstrip()
-                if dim == "sample":
-                    _signed_log(ax, x, y, color, None, lw=0)
-                    ax.plot([], [], ls="none", marker="o", ms=3.5, color=color, label=text)
+                if categorical:
+                    # side by side, so that equal values at several mobilities stay visible
+                    xi = x + 0.12 * (i - (values.size - 1) / 2)
+                    _signed_log(ax, xi, y, color, None, lw=0)
                 else:
-                    _signed_log(ax, x, y, color, text,
-                                lw=2.2 - 1.2 * i / max(1, values.size - 1))
-                _mark_flagged(ax, x, np.abs(y), point.validity.transpose(dim).values,
+                    # thinner lines later, so that curves that coincide (a τ-independent side
+                    # jump) stay visible under each other
+                    xi = x
+                    _signed_log(ax, xi, y, color, None, lw=2.2 - 1.2 * i / max(1, values.size - 1))
+                # the legend says which colour is which mobility; the sign key is in the title
+                ax.plot([], [], color=color, lw=2, label=f"{label[0]} = {v:.3g} {label[1]}".rstrip())
+                _mark_flagged(ax, xi, np.abs(y), point.validity.transpose(dim).values,
                               label=(i == 0))
-            if dim == "density":
-                _log_axis(ax.xaxis, x)
-            elif dim == "sample":
+            if categorical:
                 ax.set_xticks(x)
-                ax.set_xticklabels([_sample_label(ds, i) for i in range(x.size)], fontsize=7)
+                ax.set_xticklabels([_sample_label(ds, i, shown) for i in range(x.size)],
+                                   fontsize=7)
                 ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
+            elif dim == "density":
+                _log_axis(ax.xaxis, x)
             ax.set_xlabel(xlabel)
             if c == 0:
                 ax.set_ylabel("|σ_sH|  [e/8π]")
         _legend(axes[r][-1], "right")
-    fixed = [f"{name} {ds[name].values.ravel()[0]}" for name in ("material",)
-             if name in ds.coords and dim != "sample" and np.unique(ds[name].values).size == 1]
+    shared = _stack_conditions(ds, None if categorical else dim)
     _title(fig, "σ_sH against the sample (filled: σ_sH > 0, open: σ_sH < 0)"
-           + (f", {', '.join(fixed)}" if fixed else ""), context)
+           + (f"; {shared}" if shared else ""), context)
     return fig
 
 

@@ -36,6 +36,7 @@ IDENTITY = {"sample_density_per_cm2": ("density", "cm-2", "sheet density n of bo
             "sample_effective_mass_me": ("effective_mass", "1", "effective mass m*/m_e")}
 #: what follows from the sample (a coordinate over the sample when it differs)
 DERIVED = {"sample_fermi_energy_meV": ("fermi_energy", "meV", "Fermi energy E_F"),
+           "spinflux_version": ("spinflux_version", None, "spinflux version that solved it"),
            "sample_lambda_ehr_angstrom2": ("lambda_ehr", "angstrom2",
                                            "impurity spin-orbit λ of Engel–Halperin–Rashba")}
 RTOL = 1e-9  # physical axis values recomputed from E_F per sample agree to round-off
@@ -107,20 +108,31 @@ def _check_conditions(datasets, names):
     temperature, impurity strength and (for one material) λ."""
     first = datasets[0]
     for i, ds in enumerate(datasets[1:], 1):
-        for attr, text in (("sample_temperature_K", "temperature [K]"),
-                           ("sample_lambda_ehr_angstrom2", "impurity spin-orbit λ [Å²]")):
+        material = ds.attrs.get("sample_material")
+        for attr, text, hint in (
+                ("sample_temperature_K", "temperature [K]",
+                 "a temperature series is a grid axis of each study"),
+                ("sample_lambda_ehr_angstrom2", "impurity spin-orbit λ [Å²]",
+                 f"the {material} preset has one λ: give every study the same λ")):
             if attr == "sample_lambda_ehr_angstrom2" and (
-                    ds.attrs.get("sample_material") != first.attrs.get("sample_material")):
-                continue  # another material: its own λ
+                    material in (None, "custom") or material != first.attrs.get("sample_material")):
+                continue  # another material, or a custom one: its own λ
             a, b = ds.attrs.get(attr), first.attrs.get(attr)
             if (a is None) != (b is None) or (a is not None and not _same(a, b)):
-                raise SampleError(f"{names[i]}: {text} {a} differs from {names[0]}'s {b}; the "
-                                  "samples of a stack share the study's conditions (a "
-                                  "temperature series is a grid axis of each study)")
+                raise SampleError(f"{names[i]}: {text} {a:.6g} differs from {names[0]}'s "
+                                  f"{b:.6g}; the samples of a stack share the study's conditions "
+                                  f"({hint})" if a is not None and b is not None else
+                                  f"{names[i]}: {text} {a} differs from {names[0]}'s {b}")
         name = "fixed_impurity_strength"
         if name in ds and name in first and not _same(ds[name].values, first[name].values):
-            raise SampleError(f"{names[i]}: impurity_strength [{_values(ds[name].values)}] "
-                              f"differs from {names[0]}'s [{_values(first[name].values)}]")
+            for kernel in ds.kernel.values:
+                a = ds[name].sel(kernel=kernel).values
+                b = first[name].sel(kernel=kernel).values
+                if not _same(a, b):
+                    raise SampleError(f"{names[i]}: impurity_strength of the {kernel} kernel "
+                                      f"{_values(np.unique(a))} differs from {names[0]}'s "
+                                      f"{_values(np.unique(b))}; the samples of a stack share "
+                                      "the study's conditions")
 
 
 def stack_dimension(datasets) -> str:
@@ -179,8 +191,8 @@ def stack(datasets: list, names: list[str] | None = None):
                               f"{list(first.sigma_sH.dims)}")
         for dim in ("disorder", "kernel"):
             if list(ds[dim].values) != list(first[dim].values):
-                raise SampleError(f"{where}: {dim} {list(ds[dim].values)} differs from "
-                                  f"{names[0]}'s {list(first[dim].values)}")
+                raise SampleError(f"{where}: {dim} {[str(v) for v in ds[dim].values]} differs "
+                                  f"from {names[0]}'s {[str(v) for v in first[dim].values]}")
     keys = [tuple(_round(ds.attrs.get(k)) for k in IDENTITY) for ds in datasets]
     for i, key in enumerate(keys):
         if key in keys[:i]:
@@ -207,10 +219,14 @@ def stack(datasets: list, names: list[str] | None = None):
         ds = ds.assign_coords({c: (c, [_round(float(v)) for v in first[c].values], first[c].attrs)
                                if first[c].dtype.kind == "f" else first[c].variable
                                for c in axes.values()})
+        ds = ds.sortby([c for d, c in axes.items() if c != d])  # ascending (λ_EHR ∝ −λ_so)
         ds = ds.assign(config_json=((), ds.attrs.get("config_json", ""),
                                     {"long_name": "the sample's study as solved (provenance)"}))
-        ds = ds.assign_coords(config_hash=ds.attrs.get("config_hash", ""),
-                              created=ds.attrs.get("created", ""))
+        ds = ds.assign_coords(
+            config_hash=((), ds.attrs.get("config_hash", ""),
+                         {"long_name": "hash of the sample's study as solved"}),
+            created=((), ds.attrs.get("created", ""),
+                     {"long_name": "when the sample's study was merged (UTC)"}))
         parts.append(ds)
     out = xr.concat(parts, dim=dim, coords="all", compat="equals",
                     combine_attrs="drop_conflicts", join="exact")

@@ -107,11 +107,18 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
                   for s in reversed(coarse_settings(settings))]
         scales = observables.error_scales(out)
         floor = np.maximum(ROUND_OFF, np.finfo(float).eps * out["grid_points"])
+        # the parts of σ_sH are sums over the distribution that carries σ_xx, whose spin-current
+        # scale is 4πσ_xx in e/8π (S_z = σ_z/2 times the current); where symmetry makes them
+        # exactly zero (α = 0 and λ = 0: every drive part vanishes) what remains is round-off of
+        # that scale, measured at ≈ eps/64 × 4πσ_xx (docs/convergence.md, finding 8)
+        spin_round_off = np.finfo(float).eps * 4 * np.pi * np.abs(out["sigma_xx"])
         for name in OBSERVABLES:
             # the two refinements added (no cancellation between them), and never less than
             # the round-off of the value's own scale
             change = SAFETY * sum(np.abs(out[name] - c[name]) for c in coarse)
             out[name + "_error"] = np.maximum(change, floor * scales[name])
+            if name.startswith("sigma_sH"):
+                out[name + "_error"] = np.maximum(out[name + "_error"], spin_round_off)
         out["error_estimate"] = out["sigma_sH_error"]
     out["validity"] = observables.validity(out, points)
     return out
