@@ -195,3 +195,27 @@ def test_a_converted_value_out_of_range_names_the_input_it_came_from(capsys):
                  "--mobility", "1e5 cm^2/(V*s)", "--temperature", "300 K"]) == 2
     err = capsys.readouterr().err
     assert "temperature=" in err and "from --temperature '300 K' at E_F = 35.73 meV" in err
+
+
+def test_an_extra_axis_given_in_kelvin_is_labelled_in_kelvin():
+    """File names and titles use the values the user typed: k_B T/E_F back to K (CODATA)."""
+    from spinflux.figures import variants
+
+    config = yaml.safe_load("""
+study: kelvin
+sample: {material: GaAs, density: 1e12 cm^-2, rashba: 0 meV*nm}
+grid: {mobility: [1e5 cm^2/(V*s)], disorder: [delta], kernel: [born], temperature: [2 K, 4 K],
+       spacer_distance: [5, 10]}
+""")
+    study = validate_config(config, "config/schema.yaml")
+    E_F = math.pi * sc.hbar**2 * N / M_GAAS  # α_R = 0: both bands hold n/2
+    np.testing.assert_allclose(study.axes["temperature"], sc.k * np.array([2, 4]) / E_F,
+                               rtol=1e-8)
+    name, values = units.axis_labels(study.physical, "temperature", study.axes["temperature"])
+    assert (name, values) == ("temperature_K", [2.0, 4.0])
+    assert units.axis_labels(study.physical, "spacer_distance", [5.0, 10.0]) is None
+    stems = variants({"temperature": study.axes["temperature"], "spacer_distance": [5.0, 10.0]},
+                     {"temperature": (name, values)})
+    assert "extrinsic_temperature_K4_spacer_distance10" in stems
+    assert stems["extrinsic_temperature_K4_spacer_distance10"][1]["temperature"] == \
+        study.axes["temperature"][1]

@@ -195,3 +195,16 @@ def test_plots_rerun_when_the_plotting_code_changes_and_chunks_when_the_solver_d
     drives.write_text(drives.read_text() + "\n# an edit\n")
     counts = job_counts(subprocess.run(base + ["-n"], capture_output=True, text=True).stdout)
     assert counts.get("solve_chunk") == 1
+
+
+def test_a_physical_extra_axis_names_the_figures_in_its_units(tmp_path):
+    config = {"study": "kelvin",
+              "sample": {"material": "GaAs", "density": "1e12 cm^-2", "rashba": "5 meV*nm"},
+              "grid": {"mobility": ["1e5 cm^2/(V*s)"], "disorder": ["delta"], "kernel": ["born"],
+                       "temperature": ["2 K", "4 K"]}}
+    run = snakemake(tmp_path, config, "-n")
+    assert run.returncode == 0, run.stderr[-3000:]
+    names = set(re.findall(r"figures/(\w+?)\.png", run.stdout))
+    assert names == {f"{figure}_temperature_K{t}" for t in (2, 4)
+                     for figure in ("sigma_vs_delta_tau", "born_cancellation", "extrinsic",
+                                    "sigma_map")}

@@ -60,7 +60,19 @@ _check_cluster()
 RESULTS = f"results/{STUDY.name}"
 CHUNKS = {(c.disorder, c.kernel, c.name): c for c in STUDY.chunks}
 # one figure per extra-axis value combination: file stem → (figure, selection)
-FIGURE_VARIANTS = variants({axis: STUDY.axes[axis] for axis in STUDY.extra_axes})
+def _figure_variants():
+    """Figures per extra-axis value; an axis given in physical units names the files in them
+    (temperature_K2 rather than temperature0.02411819966)."""
+    extra = {axis: STUDY.axes[axis] for axis in STUDY.extra_axes}
+    shown = {}
+    if STUDY.physical:
+        from spinflux.units import axis_labels
+
+        shown = {a: axis_labels(STUDY.physical, a, v) for a, v in extra.items()}
+    return variants(extra, {a: s for a, s in shown.items() if s})
+
+
+FIGURE_VARIANTS = _figure_variants()
 FIGURES = list(FIGURE_VARIANTS)
 
 

@@ -76,11 +76,27 @@ def draw(figure: str, ds, selection: dict | None = None):
     if missing:
         raise ValueError(f"select a value of every extra axis {missing} (plots.variants)")
     sub = ds.sel(selection) if selection else ds
-    context = ", ".join(f"{k} = {v:g}" for k, v in selection.items())
+    context = ", ".join(f"{k} = {v:g}" + _physical_value(sub, k) for k, v in selection.items())
     return FIGURES[figure](sub, context)
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def _physical_value(sub, axis) -> str:
+    """' (2 K)' for a selected axis that carries a physical coordinate (a study in physical
+    units, units.physical_coordinates), else ''."""
+    for name, coord in sub.coords.items():
+        if name != axis and coord.ndim == 0 and axis in PHYSICAL_ALONG.get(name, ()):
+            return f" ({float(coord):.4g} {coord.attrs.get('units', '')})".replace(" )", ")")
+    return ""
+
+
+#: physical coordinates of a study in physical units and the dimensionless axis they run along
+PHYSICAL_ALONG = {"temperature_K": ("temperature",), "lambda_ehr": ("lambda_so",),
+                  "correlation_length_nm": ("correlation_length",),
+                  "spacer_distance_nm": ("spacer_distance",),
+                  "screening_wavevector_per_nm": ("screening_wavevector",)}
+
+
 def _title(fig, text: str, context: str):
     fig.suptitle(text + (f"  [{context}]" if context else ""), wrap=True)
 

@@ -326,7 +326,8 @@ def _physical_study(config, sample_cfg, grid):
         LABELS[name] = f"grid.{name}"
         values = _physical_values(name, spec)
         grid[target] = [convert(name, v, f"grid.{name}") for v in values]
-        coords[target] = name
+        if not all(is_plain_number(v) for v in values):
+            coords[target] = name  # given in physical units: named so in files and stacks
     blocks = [("parameters", config.get("parameters", {}))] + [
         (f"kernel_parameters.{k}", v) for k, v in config.get("kernel_parameters", {}).items()]
     for where, block in blocks:
@@ -363,6 +364,34 @@ def _physical_values(name: str, spec) -> list:
     return [f"{float(v)!r} {base}" for v in values]
 
 
+def _converters(physical: dict) -> dict:
+    """Dimensionless axis → {physical coordinate: function of the dimensionless values} for the
+    sample of a physical study (``physical_study``), in the SI base units of COORDINATES."""
+    c = constants()
+    p0, mass = physical["p0"], physical["mass"]
+    E_F = p0**2 / (2 * mass)
+    k0 = p0 / c["hbar"]
+    return {"tau": {"scattering_time": lambda v: v * c["hbar"] / E_F,
+                    "mobility": lambda v: c["e"] * v * c["hbar"] / E_F / mass},
+            "temperature": {"temperature_K": lambda v: v * E_F / c["k_B"]},
+            "lambda_so": {"lambda_ehr": lambda v: -v / k0**2},
+            "correlation_length": {"correlation_length_nm": lambda v: v / k0},
+            "spacer_distance": {"spacer_distance_nm": lambda v: v / k0},
+            "screening_wavevector": {"screening_wavevector_per_nm": lambda v: v * k0}}
+
+
+def axis_labels(physical: dict, axis: str, values) -> tuple[str, list] | None:
+    """An extra axis of a physical study as the user gave it, for file names: (coordinate,
+    values in its CF units, 12 digits), e.g. ('temperature_K', [2.0, 4.0]); None for an axis
+    given dimensionless."""
+    key = physical.get("axes", {}).get(axis)
+    if key is None or axis == "tau":
+        return None
+    (name, f), = _converters(physical)[axis].items()
+    scale = COORDINATES[name][0]
+    return name, [float(f"{float(f(v)) / scale:.12g}") + 0.0 for v in values]
+
+
 def physical_coordinates(ds, physical: dict):
     """Add the physical coordinates and attributes of a physical study (``physical_study``) to
     its merged dataset: transport time and mobility along tau, kelvin along temperature, λ_EHR
@@ -373,14 +402,7 @@ def physical_coordinates(ds, physical: dict):
     p0, mass = physical["p0"], physical["mass"]
     E_F = p0**2 / (2 * mass)
     k0 = p0 / c["hbar"]
-    convert = {"tau": {"scattering_time": lambda v: v * c["hbar"] / E_F,
-                       "mobility": lambda v: c["e"] * v * c["hbar"] / E_F / mass},
-               "temperature": {"temperature_K": lambda v: v * E_F / c["k_B"]},
-               "lambda_so": {"lambda_ehr": lambda v: -v / k0**2},
-               "correlation_length": {"correlation_length_nm": lambda v: v / k0},
-               "spacer_distance": {"spacer_distance_nm": lambda v: v / k0},
-               "screening_wavevector": {"screening_wavevector_per_nm": lambda v: v * k0}}
-    for axis, targets in convert.items():
+    for axis, targets in _converters(physical).items():
         if axis not in ds.dims:
             continue
         for name, f in targets.items():
