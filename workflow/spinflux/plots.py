@@ -84,17 +84,13 @@ def draw(figure: str, ds, selection: dict | None = None):
 def _physical_value(sub, axis) -> str:
     """' (2 K)' for a selected axis that carries a physical coordinate (a study in physical
     units, units.physical_coordinates), else ''."""
-    for name, coord in sub.coords.items():
-        if name != axis and coord.ndim == 0 and axis in PHYSICAL_ALONG.get(name, ()):
+    from .units import coordinates_along
+
+    for name in coordinates_along(axis):
+        if name in sub.coords and sub[name].ndim == 0:
+            coord = sub[name]
             return f" ({float(coord):.4g} {coord.attrs.get('units', '')})".replace(" )", ")")
     return ""
-
-
-#: physical coordinates of a study in physical units and the dimensionless axis they run along
-PHYSICAL_ALONG = {"temperature_K": ("temperature",), "lambda_ehr": ("lambda_so",),
-                  "correlation_length_nm": ("correlation_length",),
-                  "spacer_distance_nm": ("spacer_distance",),
-                  "screening_wavevector_per_nm": ("screening_wavevector",)}
 
 
 def _title(fig, text: str, context: str):
@@ -168,6 +164,14 @@ def _data_points(ax):
             if offsets.size:
                 pts.append(ax.transData.transform(offsets))
     return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+def _without_kernel(kernel, title, context):
+    """The placeholder of a figure whose kernel the study does not have."""
+    fig, ax = _pyplot().subplots(figsize=(4.5, 2.5), layout="constrained")
+    _empty(ax, f"no {kernel} kernel in this study")
+    _title(fig, title, context)
+    return fig
 
 
 def _empty(ax, text):
@@ -385,10 +389,7 @@ def born_cancellation(ds, context=""):
     plt = _pyplot()
     born = _kernel(ds, "born")
     if born is None:
-        fig, ax = plt.subplots(figsize=(4.5, 2.5), layout="constrained")
-        _empty(ax, "no born kernel in this study")
-        _title(fig, "Born cancellation", context)
-        return fig
+        return _without_kernel("born", "Born cancellation", context)
     disorders = _ordered(born.disorder.values, DISORDERS)
     xname, xlabel = _x_axis(born)
     fig, axes = plt.subplots(2, len(disorders), squeeze=False, sharex="col", layout="constrained",
@@ -462,10 +463,7 @@ def extrinsic(ds, context=""):
     plt = _pyplot()
     beyond = _kernel(ds, "beyond_born")
     if beyond is None:
-        fig, ax = plt.subplots(figsize=(4.5, 2.5), layout="constrained")
-        _empty(ax, "no beyond_born kernel in this study")
-        _title(fig, "Extrinsic spin Hall effect", context)
-        return fig
+        return _without_kernel("beyond_born", "Extrinsic spin Hall effect", context)
     disorders = _ordered(beyond.disorder.values, DISORDERS)
     fig, axes = plt.subplots(2, len(disorders), squeeze=False, layout="constrained",
                              figsize=(PANEL_WIDTH * len(disorders) + 1.2, 5.6))

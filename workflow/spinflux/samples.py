@@ -16,18 +16,8 @@ import json
 
 import numpy as np
 
-#: a dimensionless axis → the physical coordinates that can stand for it
-#: (units.physical_coordinates), in order of preference
-PHYSICAL = {"tau": ("mobility", "scattering_time"), "temperature": ("temperature_K",),
-            "lambda_so": ("lambda_ehr",), "correlation_length": ("correlation_length_nm",),
-            "spacer_distance": ("spacer_distance_nm",),
-            "screening_wavevector": ("screening_wavevector_per_nm",)}
-#: the config key of a physical axis → its coordinate (units.PHYSICAL_AXES, COORDINATES)
-CONFIG_KEY = {"mobility": "mobility", "scattering_time": "scattering_time",
-              "temperature": "temperature_K", "lambda_so": "lambda_ehr",
-              "correlation_length": "correlation_length_nm",
-              "spacer_distance": "spacer_distance_nm",
-              "screening_wavevector": "screening_wavevector_per_nm"}
+from .units import as_typed
+
 #: what tells samples apart, as the merged datasets' attributes record it: attribute →
 #: (coordinate, units, long_name); the first three can be the stacking dimension
 IDENTITY = {"sample_density_per_cm2": ("density", "cm-2", "sheet density n of both Rashba bands"),
@@ -60,8 +50,8 @@ def _same(a, b) -> bool:
 
 
 def _round(value):
-    """12 significant digits and no −0: labels as a user typed them."""
-    return float(f"{value:.12g}") + 0.0 if isinstance(value, float) else value
+    """A float as a user typed it (units.as_typed); other values as they are."""
+    return as_typed(value) if isinstance(value, float) else value
 
 
 def _check_input(ds, where: str):
@@ -82,11 +72,14 @@ def _shared_axes(datasets, names) -> dict:
     dimensionless dim itself."""
     first = datasets[0]
     dims = [d for d in first.sigma_sH.dims if d not in ("disorder", "kernel", "alpha")]
+    from .units import PHYSICAL_AXES, coordinate_of, coordinates_along
+
     recorded = json.loads(first.attrs.get("config_json", "{}")).get("physical", {}).get("axes", {})
     chosen = {}
     for dim in dims:
-        preferred = [CONFIG_KEY[recorded[dim]]] if recorded.get(dim) in CONFIG_KEY else []
-        candidates = list(dict.fromkeys(preferred + list(PHYSICAL.get(dim, ())) + [dim]))
+        preferred = [coordinate_of(recorded[dim])] if recorded.get(dim) in PHYSICAL_AXES else []
+        physical = coordinates_along(dim)
+        candidates = list(dict.fromkeys(preferred + list(physical) + [dim]))
         candidates = [c for c in candidates if all(c in ds.coords for ds in datasets)]
         for c in candidates:
             if all(_same(ds[c].values, first[c].values) for ds in datasets[1:]):
@@ -96,8 +89,8 @@ def _shared_axes(datasets, names) -> dict:
             name = preferred[0] if preferred else dim  # the axis as the studies gave it
             i = next(i for i, ds in enumerate(datasets)
                      if not _same(ds[name].values, first[name].values))
-            hint = (f"; give it in physical units ({' or '.join(PHYSICAL[dim])}) so that the "
-                    "samples share it" if dim in PHYSICAL and name == dim else "")
+            hint = (f"; give it in physical units ({' or '.join(physical)}) so that the "
+                    "samples share it" if physical and name == dim else "")
             raise SampleError(f"{names[i]}: axis {name} [{_values(datasets[i][name].values)}] "
                               f"differs from {names[0]}'s [{_values(first[name].values)}]{hint}")
     return chosen

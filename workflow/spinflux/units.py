@@ -73,6 +73,12 @@ def constants() -> dict:
             "k_B": u.Quantity(1, "boltzmann_constant").to("J/K").magnitude}
 
 
+def as_typed(value: float) -> float:
+    """A converted value at the 12 significant digits a user types, without −0 (labels, file
+    names and attributes: 5.000000000000001 → 5, −0.0 → 0)."""
+    return float(f"{value:.12g}") + 0.0
+
+
 def is_plain_number(text) -> bool:
     return isinstance(text, (int, float)) or bool(NUMBER.fullmatch(str(text)))
 
@@ -250,16 +256,31 @@ PHYSICAL_AXES = {"mobility": "tau", "scattering_time": "tau", "temperature": "te
                  "lambda_so": "lambda_so", "correlation_length": "correlation_length",
                  "spacer_distance": "spacer_distance",
                  "screening_wavevector": "screening_wavevector"}
-#: coordinates stored beside the dimensionless ones: name → (unit of the value, CF units, text)
+#: coordinates stored beside the dimensionless ones: name → (the dimensionless axis it runs
+#: along, unit of the value in SI, CF units, text); for tau the preferred one first
 COORDINATES = {
-    "scattering_time": (1e-12, "ps", "transport time τ"),
-    "mobility": (1e-4, "cm2 V-1 s-1", "mobility μ = eτ/m"),
-    "temperature_K": (1.0, "K", "temperature"),
-    "lambda_ehr": (1e-20, "angstrom2", "impurity spin-orbit λ of Engel–Halperin–Rashba"),
-    "correlation_length_nm": (1e-9, "nm", "correlation length R of smooth disorder"),
-    "spacer_distance_nm": (1e-9, "nm", "spacer distance d of remote impurities"),
-    "screening_wavevector_per_nm": (1e9, "nm-1", "Thomas–Fermi screening wavevector"),
+    "mobility": ("tau", 1e-4, "cm2 V-1 s-1", "mobility μ = eτ/m"),
+    "scattering_time": ("tau", 1e-12, "ps", "transport time τ"),
+    "temperature_K": ("temperature", 1.0, "K", "temperature"),
+    "lambda_ehr": ("lambda_so", 1e-20, "angstrom2",
+                   "impurity spin-orbit λ of Engel–Halperin–Rashba"),
+    "correlation_length_nm": ("correlation_length", 1e-9, "nm",
+                              "correlation length R of smooth disorder"),
+    "spacer_distance_nm": ("spacer_distance", 1e-9, "nm", "spacer distance d of remote impurities"),
+    "screening_wavevector_per_nm": ("screening_wavevector", 1e9, "nm-1",
+                                    "Thomas–Fermi screening wavevector"),
 }
+
+
+def coordinates_along(axis: str) -> tuple:
+    """The physical coordinates of COORDINATES that run along the dimensionless ``axis``."""
+    return tuple(name for name, spec in COORDINATES.items() if spec[0] == axis)
+
+
+def coordinate_of(key: str) -> str:
+    """The coordinate a physical axis given under the config key ``key`` (PHYSICAL_AXES) is
+    stored as: the key itself for mobility and scattering_time, else the one along its axis."""
+    return key if key in COORDINATES else coordinates_along(PHYSICAL_AXES[key])[0]
 
 
 def physical_study(config: dict) -> tuple[dict, dict]:
@@ -365,19 +386,19 @@ def _physical_values(name: str, spec) -> list:
 
 
 def _converters(physical: dict) -> dict:
-    """Dimensionless axis → {physical coordinate: function of the dimensionless values} for the
-    sample of a physical study (``physical_study``), in the SI base units of COORDINATES."""
+    """Physical coordinate (COORDINATES) → function of the dimensionless values along its axis,
+    in SI, for the sample of a physical study (``physical_study``)."""
     c = constants()
     p0, mass = physical["p0"], physical["mass"]
     E_F = p0**2 / (2 * mass)
     k0 = p0 / c["hbar"]
-    return {"tau": {"scattering_time": lambda v: v * c["hbar"] / E_F,
-                    "mobility": lambda v: c["e"] * v * c["hbar"] / E_F / mass},
-            "temperature": {"temperature_K": lambda v: v * E_F / c["k_B"]},
-            "lambda_so": {"lambda_ehr": lambda v: -v / k0**2},
-            "correlation_length": {"correlation_length_nm": lambda v: v / k0},
-            "spacer_distance": {"spacer_distance_nm": lambda v: v / k0},
-            "screening_wavevector": {"screening_wavevector_per_nm": lambda v: v * k0}}
+    return {"mobility": lambda v: c["e"] * v * c["hbar"] / E_F / mass,
+            "scattering_time": lambda v: v * c["hbar"] / E_F,
+            "temperature_K": lambda v: v * E_F / c["k_B"],
+            "lambda_ehr": lambda v: -v / k0**2,
+            "correlation_length_nm": lambda v: v / k0,
+            "spacer_distance_nm": lambda v: v / k0,
+            "screening_wavevector_per_nm": lambda v: v * k0}
 
 
 def axis_labels(physical: dict, axis: str, values) -> tuple[str, list] | None:
@@ -387,9 +408,9 @@ def axis_labels(physical: dict, axis: str, values) -> tuple[str, list] | None:
     key = physical.get("axes", {}).get(axis)
     if key is None or axis == "tau":
         return None
-    (name, f), = _converters(physical)[axis].items()
-    scale = COORDINATES[name][0]
-    return name, [float(f"{float(f(v)) / scale:.12g}") + 0.0 for v in values]
+    name = coordinate_of(key)
+    f, scale = _converters(physical)[name], COORDINATES[name][1]
+    return name, [as_typed(float(f(v)) / scale) for v in values]
 
 
 def physical_coordinates(ds, physical: dict):
@@ -402,11 +423,9 @@ def physical_coordinates(ds, physical: dict):
     p0, mass = physical["p0"], physical["mass"]
     E_F = p0**2 / (2 * mass)
     k0 = p0 / c["hbar"]
-    for axis, targets in _converters(physical).items():
-        if axis not in ds.dims:
-            continue
-        for name, f in targets.items():
-            scale, cf_units, text = COORDINATES[name]
+    for name, f in _converters(physical).items():
+        axis, scale, cf_units, text = COORDINATES[name]
+        if axis in ds.dims:
             ds = ds.assign_coords({name: (axis, f(ds[axis].values) / scale,
                                           {"units": cf_units, "long_name": text})})
     tau_s = ds.tau * c["hbar"] / E_F
@@ -426,7 +445,6 @@ def physical_coordinates(ds, physical: dict):
             values = ds[fixed].values[np.isfinite(ds[fixed].values)]
             if values.size and np.all(values == values.flat[0]):
                 ds.attrs[name] = float(f(values.flat[0]))
-    # 12 digits (5.000000000000001 → 5) and no −0 for α_R = 0
     rashba = -physical["alpha"] * p0 * c["hbar"] / (2 * mass) / c["e"] * 1e12
-    ds.attrs["sample_rashba_meV_nm"] = float(f"{rashba:.12g}") + 0.0
+    ds.attrs["sample_rashba_meV_nm"] = as_typed(rashba)
     return ds
