@@ -8,7 +8,6 @@ import copy
 import json
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ import pytest
 import xarray as xr
 import yaml
 
+from conftest import snakemake, solved_study
 from spinflux import cluster
 from spinflux.cli import main
 from spinflux.dataset import atomic_path, write_atomic
@@ -30,14 +30,6 @@ SMALL = {"study": "mine", "grid": {"alpha": [0.2], "tau": {"start": 1.0, "stop":
          "parameters": {"temperature": 0.02}}
 
 
-def snakemake(workdir, config, *args, timeout=600):
-    cfg = Path(workdir) / "study.yaml"
-    cfg.write_text(config if isinstance(config, str) else yaml.safe_dump(config))
-    cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--configfile", str(cfg),
-           "--directory", str(workdir), "--cores", "2", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-
-
 def study_error(config) -> str:
     with pytest.raises(StudyError) as info:
         validate_config(copy.deepcopy(config), SCHEMA)
@@ -49,10 +41,7 @@ def study_error(config) -> str:
 # -- 1. a study file defines the whole study --------------------------------------------------
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("small")
-    run = snakemake(workdir, SMALL)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workdir
+    return solved_study(tmp_path_factory.mktemp("small"), SMALL)
 
 
 def test_a_study_file_is_not_merged_into_the_default_study(small_run):

@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 import yaml
 
+from conftest import snakemake, solved_study
 from spinflux.parameters import PointParams
 from spinflux.solver import OBSERVABLES, solve_point
 from spinflux.dataset import write_atomic
@@ -24,14 +25,6 @@ TINY = {
 }
 
 
-def snakemake(workdir, config, *args, timeout=600):
-    cfg = Path(workdir) / "config.yaml"
-    cfg.write_text(yaml.safe_dump(config))
-    cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--configfile", str(cfg),
-           "--directory", str(workdir), "--cores", "2", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-
-
 def job_counts(output):
     return {m.group(1): int(m.group(2))
             for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", output, flags=re.MULTILINE)}
@@ -39,10 +32,7 @@ def job_counts(output):
 
 @pytest.fixture(scope="module")
 def tiny_study(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("tiny")
-    run = snakemake(workdir, TINY)
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workdir
+    return solved_study(tmp_path_factory.mktemp("tiny"), TINY)
 
 
 def test_default_config_builds_its_dag(tmp_path):
