@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from spinflux.grid import build_grid, coarse_settings  # noqa: E402
 from spinflux.grid import GridSettings  # noqa: E402
 from spinflux.params import PointParams  # noqa: E402
-from spinflux.solver import build_system, observables, solve_batch  # noqa: E402
+from spinflux.solver import build_system, solve_batch  # noqa: E402
 
 
 def best_time(fn, repeat):

@@ -13,7 +13,6 @@ import pytest
 
 from conftest import at_delta_tau
 from spinflux import analytic, drives
-from spinflux.bands import BANDS
 from spinflux.equation import collision_operator
 from spinflux.grid import GridSettings, build_grid
 from spinflux.kernels import born

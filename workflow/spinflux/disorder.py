@@ -101,7 +101,6 @@ def angular_moments(disorder: str, p, pp, kmax: int, w0, R=None, d=None, qtf=Non
     """
     p = np.asarray(p, dtype=float)
     pp = np.asarray(pp, dtype=float)
-    k = np.arange(kmax + 1).reshape((-1,) + (1,) * p.ndim)
     if disorder == "delta":
         out = np.zeros((kmax + 1,) + p.shape)
         out[0] = w0

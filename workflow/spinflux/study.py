@@ -16,11 +16,15 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .grid import GridSettings
 from .parameters import BY_NAME, DEFAULTS, FIXED, ParameterError, PointParams, relevant
+
+if TYPE_CHECKING:  # for the annotations only
+    import xarray as xr
 
 # xarray, the solver and the dataset builders are imported where they are used: the workflow
 # parses this module for every snakemake start (a no-op rerun should not import scipy and xarray)

@@ -27,7 +27,6 @@ transition (T2 is not a function of the scattering angle alone).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import OrderedDict
 from functools import lru_cache
@@ -36,7 +35,7 @@ import numpy as np
 
 from .. import disorder as dis
 from ..bands import BANDS, on_shell_roots, projector
-from ..collision import blocks_from_samples, gain_loss
+from ..collision import gain_loss
 from ..grid import LadderGrid
 from ..parameters import P0, PointParams
 from ..spinor import SIGMA, dagger, harmonic_basis, impurity_spin_orbit_matrix
