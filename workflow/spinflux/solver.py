@@ -23,9 +23,12 @@ from .parameters import P0
 #: relative round-off floor of every error estimate: 1e-13, or the unit round-off times the number
 #: of grid points where the sums are longer (α = 0.001 has ~1e5 points and a Born |σ_sH| of 8e-13)
 ROUND_OFF = 1e-13
-#: largest number of grid points assembled into one linear system: bounds memory (~0.3 GB)
-#: and keeps the arrays cache-friendly (a 500k-point system was 40 % slower per point)
-MAX_SYSTEM_POINTS = 100_000
+#: largest number of grid points assembled into one linear system: bounds memory and keeps the
+#: arrays cache-friendly (a 500k-point system was 40 % slower per point). At 40 000 the band
+#: array (22 rows × 4 unknowns × 8 B per point) is 28 MB, below glibc's 32 MiB ceiling for
+#: memory handed back to the system on free; 100 000 was 10–25 % slower per Born slice
+#: (benchmarks/README.md), most likely from faulting fresh pages in for every system
+MAX_SYSTEM_POINTS = 40_000
 #: factor on the two-grid differences: grid convergence is not monotone before the asymptotic
 #: range (α = 0.2, Δτ = 0.3, λ_so = 0.1: the Born σ_sH is off by 2e-10, 4e-10, 4e-11 at spacings
 #: 1.125, 0.75, 0.5), so a bare difference can undershoot; 3 is Roache's factor of safety for
