@@ -251,7 +251,9 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     single = lambdas is None
     lambdas = [point.lambda_code] if single else list(lambdas)
     phi = 2 * np.pi * np.arange(n) / n  # φ' and φ'' grid
-    phase_t = (np.exp(1j * np.outer(HARMONICS, phi)) / n).T  # (φ', h)
+    # harmonics h − 1, h, h + 1 of the moments: U1 is u1 times a polynomial of degree 1 in e^{iφ'}
+    wide = np.arange(HARMONICS[0] - 1, HARMONICS[-1] + 2)
+    phase_t = (np.exp(1j * np.outer(wide, phi)) / n).T  # (φ', h)
     # rotational covariance: everything at φ = π/2 is the value at φ = 0, rotated by π/2 about
     # z: X(π/2, φ' + π/2) = R X(0, φ') R†, R = diag(e^{−iπ/4}, e^{iπ/4}); on the moments this is
     # a phase i^h (the shift of φ' by n/4 grid points: n is a multiple of 4) times R_bb R̄_cc
@@ -261,8 +263,6 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     shift = (1j ** HARMONICS)[:, None, None]  # (h, a, bc)
     rotation_t2 = shift * ROTATION[None, None, :]
     rotation_conj = shift * np.conj(ROTATION)[None, None, :]
-    isign = 1j * np.array([1.0, -1.0])[None, :, None]  # i × σ_z eigenvalue of the diagonal entries
-    sin_out = np.sin(phi)[None, None, :]  # sin(φ' − 0), also sin(φ'' − 0)
     # P^M_bc(φ'') has harmonics −1, 0, 1 only: (b, c, k)
     projector_harmonics = {M_r: _harmonics(np.moveaxis(projector(M_r, phi), 0, -1), phi)
                            for M_r in BANDS}
@@ -284,8 +284,6 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
                    dis.amplitude_shape(point, _momentum_transfer(pr, zero, pp, phi[None])))
                   for M_r, pr, J in on_shell_states(point.alpha_code, E)]
         for (G3, L3), lam in zip(result, lambdas):
-            # U1 at (0, φ'): diagonal entries u (1 ± i x sin φ'), (t, 2 a, n)
-            U1 = u1 * (1 + isign * (lam * p * pp)[:, None, None] * sin_out)
             # t2 at (0, φ') is the circular correlation over φ'' of the left factor
             # L = u_l S P^{M_r} (entry (b, c) = u_l (1 + i s_b x_l sin φ'') P_bc(φ'')) with the
             # right one R(δ) = u_r (1 + i s_c x_r sin(−δ)), δ = φ'' − φ', diagonal in c:
@@ -310,11 +308,18 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
                              * left.reshape(t, 2, 2, n) * right[:, None])
             t2 = np.fft.ifft(spectrum, axis=-1).reshape(t, 4, n)
             # moments (t, kind, h, a, bc) at φ = 0 as products over φ', at π/2 by rotation
-            # one matrix product over all transitions (a batched one is 2.5× slower)
-            m1 = np.moveaxis(((U1[:, :, None, :] * np.conj(t2)[:, None, :, :]).reshape(-1, n)
-                              @ phase_t).reshape(t, 2, 4, -1), -1, 1)
-            m2 = np.moveaxis(((np.conj(U1)[:, :, None, :] * t2[:, None, :, :]).reshape(-1, n)
-                              @ phase_t).reshape(t, 2, 4, -1), -1, 1)
+            # moments ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ of U1 at (0, φ'), whose
+            # diagonal entries are u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})):
+            # combinations of N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h), one matrix product for all
+            N = ((u1[:, 0, None, :] * t2).reshape(-1, n) @ phase_t).reshape(t, 4, -1)
+            c = (0.5 * spin[None, :] * (lam * p * pp)[:, None])[:, :, None, None]  # (t, a)
+
+            def moments_of(X, sign):  # (t, bc, h ∓ 1) → (t, h, a, bc)
+                out = X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2])
+                return np.moveaxis(out, -1, 1)
+
+            m1 = moments_of(np.conj(N[:, :, ::-1]), 1)
+            m2 = moments_of(N, -1)
             moments = {0: np.stack([m1, m2], axis=1).reshape(t, -1),
                        1: np.stack([m1 * rotation_conj, m2 * rotation_t2], axis=1).reshape(t, -1)}
             for gl, target in ((0, G3), (1, L3)):
