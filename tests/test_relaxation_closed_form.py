@@ -66,3 +66,21 @@ def test_relaxation_spin_density_and_its_relation_to_the_spin_current(relaxation
              + 1e-13 * np.abs(lhs))
     assert np.all(np.abs(lhs - res["spin_density_y"]) <= bound)
     np.testing.assert_allclose(lhs, res["spin_density_y"], rtol=1e-6)
+
+
+def test_relaxation_band_is_three_wide_and_a_batch_mixed_with_born_solves_the_same():
+    """Without scattering-in the operator has only diagonal 4×4 blocks: its band is stored and
+    factored 3 wide; in one system with a Born point it is widened to 7 and must give the same
+    values (to round-off: a different pivot order)."""
+    from spinflux.equation import build_system
+    from spinflux.solver import _grids
+    from spinflux.grid import GridSettings
+
+    relax = at_delta_tau(0.3, alpha=0.2, kernel="relaxation")
+    born = at_delta_tau(0.3, alpha=0.2, kernel="born")
+    assert build_system([relax], _grids([relax], GridSettings())).banded().shape[0] == 10
+    assert build_system([born], _grids([born], GridSettings())).banded().shape[0] == 22
+    mixed = solve_batch([relax, born])
+    alone = solve_batch([relax])
+    for name in ("sigma_sH", "sigma_xx", "spin_density_y", "sigma_sH_error"):
+        np.testing.assert_allclose(mixed[name][0], alone[name][0], rtol=1e-12, atol=1e-15)

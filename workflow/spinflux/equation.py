@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from . import drives
-from .banded import BAND_WIDTH, BlockTridiagonal, add_block_diagonal, factor, solve_factored
+from .banded import BlockTridiagonal, add_block_diagonal, factor, solve_factored
 from .kernels import kernel
 from .spinor import UNIFORM_SPIN_Y
 
@@ -50,9 +50,14 @@ class UnitOperator:
     has_nonconserving: bool = False
 
     @cached_property
+    def width(self):
+        """Half band width of St (banded.BlockTridiagonal.width)."""
+        return self.St.width
+
+    @cached_property
     def band(self):
         """St in band storage with fill-in rows (banded.BlockTridiagonal.banded)."""
-        return self.St.banded(factor_rows=True)
+        return self.St.banded(factor_rows=True, width=self.width)
 
 
 def assemble_units(point, grid) -> dict:
@@ -148,8 +153,10 @@ class LinearSystem:
         return w
 
     def banded(self):
-        """The matrix A = St − Prec of the whole batch in band storage with fill-in rows."""
-        ab = np.empty((3 * BAND_WIDTH + 1, 4 * self.p.size))
+        """The matrix A = St − Prec of the whole batch in band storage with fill-in rows, as
+        narrow as its widest collision operator allows (banded.BlockTridiagonal.width)."""
+        width = max(unit.width for unit in {id(u): u for u in self.units}.values())
+        ab = np.empty((3 * width + 1, 4 * self.p.size))
         # the points of a τ sweep are consecutive and share their unit: one broadcast product
         # per sweep writes all their columns (a copy per point was a fifth of a Born slice)
         start = 0
@@ -159,7 +166,9 @@ class LinearSystem:
             columns = ab[:, 4 * self.offsets[start]:4 * self.offsets[stop]]
             columns.shape = (ab.shape[0], stop - start, -1)  # a view, never a copy
             inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
-            np.multiply(self.units[start].band[:, None, :], inverse_tau[:, None], out=columns)
+            unit = self.units[start]
+            band = unit.band if unit.width == width else unit.St.banded(True, width)
+            np.multiply(band[:, None, :], inverse_tau[:, None], out=columns)
             start = stop
         add_block_diagonal(ab, self.extra)
         return ab
