@@ -74,3 +74,19 @@ def test_plan_refuses_a_missing_file_in_one_line(capsys, argv, fragment):
     assert fragment in err and err.count("\n") == 1
 
 
+
+
+def test_job_priority_ranks_chunks_by_their_work():
+    """The solve jobs' Snakemake priority (cost.work) puts the beyond-Born chunks ahead of the
+    born and relaxation chunks of the same α values, and a chunk with more α values (more grid
+    points) ahead of one with fewer, so that the short jobs close a run."""
+    study = validate_config(yaml.safe_load((REPO / "config/config.yaml").read_text()), SCHEMA)
+    work = {(c.disorder, c.kernel, c.name): cost.work(c, study.settings) for c in study.chunks}
+    for (disorder, kernel, name), value in work.items():
+        if kernel == "beyond_born":
+            assert value > work[(disorder, "born", name)] > 0
+        assert work[(disorder, kernel, name)] >= 0
+    delta_born = {name: v for (d, k, name), v in work.items() if (d, k) == ("delta", "born")}
+    assert delta_born["alpha0.0316-0.1"] > delta_born["alpha0.316-1"] > delta_born["alpha0"]
+    snakefile = (REPO / "workflow/rules/solve.smk").read_text()
+    assert "priority: chunk_priority" in snakefile

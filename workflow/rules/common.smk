@@ -27,20 +27,23 @@ def _stop(message):
 STUDY = _validated_study(config)
 
 
-def _job_memory():
-    """mem_mb of every chunk's job (spinflux.cost, without the calibration solves); a study
+def _job_cost():
+    """mem_mb and work of every chunk's job (spinflux.cost, without the calibration solves); a study
     whose largest job would exceed solver.max_job_memory_mb stops here, before any job."""
-    from spinflux.cost import check_memory, memory_mb, plan
+    from spinflux.cost import check_memory, memory_mb, plan, work
     from spinflux.parameters import ParameterError
 
     try:
         check_memory(STUDY, plan(STUDY, measure=False), STUDY.max_job_memory_mb)
-        return {(c.disorder, c.kernel, c.name): memory_mb(c, STUDY.settings) for c in STUDY.chunks}
+        return {(c.disorder, c.kernel, c.name): (memory_mb(c, STUDY.settings),
+                                                 work(c, STUDY.settings)) for c in STUDY.chunks}
     except ParameterError as exc:
         _stop(str(exc))
 
 
-JOB_MEMORY = _job_memory()
+# (mem_mb, work) of every chunk's job: memory for the scheduler and the cluster, work as its
+# priority (the most expensive chunks start first, so that no long job runs alone at the end)
+JOB_COST = _job_cost()
 
 
 def _check_cluster():
@@ -83,7 +86,11 @@ wildcard_constraints:
 
 
 def chunk_memory(wildcards):
-    return JOB_MEMORY[(wildcards.disorder, wildcards.kernel, wildcards.chunk)]
+    return JOB_COST[(wildcards.disorder, wildcards.kernel, wildcards.chunk)][0]
+
+
+def chunk_priority(wildcards):
+    return JOB_COST[(wildcards.disorder, wildcards.kernel, wildcards.chunk)][1]
 
 
 def chunk_spec(wildcards):

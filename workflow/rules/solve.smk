@@ -13,6 +13,7 @@ rule solve_chunk:
         "../envs/spinflux.yaml"
     log:
         f"{RESULTS}/logs/solve/{{disorder}}/{{kernel}}/{{chunk}}.log",
+    priority: chunk_priority
     resources:
         # the job's estimated peak (spinflux.cost) with a margin
         mem_mb=chunk_memory,

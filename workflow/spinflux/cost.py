@@ -33,6 +33,9 @@ BYTES_PER_SYSTEM_POINT = 3000
 BYTES_PER_CACHED_POINT = 6 * 2 * 16 * 8 * 2  # ~6 transitions, gain and loss, λ and λ = 0
 #: a study whose largest job would need more than this is refused (solver.max_job_memory_mb)
 DEFAULT_MAX_JOB_MIB = 16000
+#: CPU time per grid point and τ relative to born, for ordering jobs before any calibration
+#: (30-τ slices, benchmarks/README.md: relaxation 0.7–1.0× born, beyond_born 2.1–4.7×)
+RELATIVE_KERNEL_COST = {"relaxation": 1.0, "born": 1.0, "beyond_born": 3.0}
 
 
 @dataclass
@@ -174,10 +177,18 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def work(chunk, settings: GridSettings) -> int:
+    """An uncalibrated measure of a chunk's CPU time for ordering jobs (Snakemake ``priority``:
+    the longest first, so that the last jobs of a run are short ones): grid points of the three
+    grids times τ values, times RELATIVE_KERNEL_COST."""
+    points = sum((f + q + c) * n for f, q, c, n in grid_sizes(chunk, settings))
+    return int(points * RELATIVE_KERNEL_COST.get(chunk.kernel, 1.0) / 1000)
+
+
 def memory_mb(chunk, settings: GridSettings) -> int:
     """``mem_mb`` for a chunk's job: the estimate with a 1.5× margin, at least 1000."""
     return int(max(1000, 1.5 * _memory_mib(grid_sizes(chunk, settings), chunk.kernel)))
 
 
 __all__ = ["ChunkCost", "calibrate", "check_memory", "grid_sizes", "memory_mb", "plan",
-           "summary"]
+           "summary", "work"]
