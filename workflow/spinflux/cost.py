@@ -79,22 +79,31 @@ def _memory_mib(sizes, kernel: str) -> float:
     return BASE_MIB + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20
 
 
+#: τ values of the two calibration solves; the cost per τ is the slope between them
+CALIBRATION_TAUS = (1, 5)
+
+
 def calibrate(point, settings: GridSettings) -> tuple[float, float]:
     """Seconds per grid point of the assembly and of one τ's solve, for ``point``'s disorder and
-    kernel on this machine: ``point`` solved (with its error estimate) with one and with three
-    τ, the beyond-Born block cache cleared before each."""
+    kernel on this machine: ``point`` solved (with its error estimate) with one and with five
+    τ, the beyond-Born block cache cleared before each, after a first solve that fills the
+    process's one-time tables (a job pays them once: without it the one-τ solve carried them,
+    the slope came out negative and the beyond_born chunks of a 10⁵-point study were
+    underestimated up to 10×)."""
     from .kernels import beyond_born
     from .solver import solve_batch
 
     sizes = [build_grid(point, s).size for s in (settings, *coarse_settings(settings))]
     n = float(sum(sizes))
+    solve_batch([point], settings)
     times = []
-    for taus in ((point.tau,), (point.tau, 2 * point.tau, 4 * point.tau)):
+    for count in CALIBRATION_TAUS:
         beyond_born._CACHE.clear()
         start = time.perf_counter()
-        solve_batch([dataclasses.replace(point, tau=t) for t in taus], settings)
+        solve_batch([dataclasses.replace(point, tau=point.tau * 2**i) for i in range(count)],
+                    settings)
         times.append(time.perf_counter() - start)
-    per_tau = max((times[1] - times[0]) / 2, 0.0)
+    per_tau = max((times[1] - times[0]) / (CALIBRATION_TAUS[1] - CALIBRATION_TAUS[0]), 0.0)
     assembly = max(times[0] - per_tau, 0.0)
     return assembly / n, max(per_tau, 1e-3 * times[0]) / n
 
