@@ -50,6 +50,16 @@ class UnitOperator:
     has_nonconserving: bool = False
 
     @cached_property
+    def drive(self):
+        """The sum of the τ-independent drives, (N, 4) (summed once per sweep, not per τ)."""
+        return self.drives.sum(axis=2)
+
+    @cached_property
+    def drive_per_tau(self):
+        """The sum of the drives ∝ 1/τ at τ = 1, (N, 4)."""
+        return self.drives_per_tau.sum(axis=2)
+
+    @cached_property
     def width(self):
         """Half band width of St (banded.BlockTridiagonal.width)."""
         return self.St.width
@@ -126,12 +136,12 @@ class LinearSystem:
     units: list  # UnitOperator of every point
     offsets: np.ndarray  # first chain position of every point, and the total
     rhs: np.ndarray  # (total, 4, len(DRIVES))
+    drive: np.ndarray  # (total, 4), the sum of the drives: the right-hand side that is solved
     extra: np.ndarray  # (total, 4, 4)
     equilibrium_shift: np.ndarray  # δF = F(H0 + H_E) − F(H0), (total, 4)
     p: np.ndarray  # momentum of each chain position
     weight: np.ndarray  # quadrature weight (∫dp) of each chain position
     alpha: np.ndarray  # α of each chain position
-    owner: np.ndarray  # index of the point each chain position belongs to
 
     @property
     def n_points(self):
@@ -177,10 +187,14 @@ class LinearSystem:
         """(f, y): the response (total, 4) to the sum of the drives and the adjoint solution
         (total, 4) of Aᵀ y = w. Raises numpy.linalg.LinAlgError if A is singular."""
         lu, ipiv = factor(self.banded())
-        b = np.column_stack([self.rhs.sum(axis=2).ravel(), self.sigma_weights.ravel()])
-        f = solve_factored(lu, ipiv, b[:, :1])[:, 0].reshape(-1, 4)
-        y = solve_factored(lu, ipiv, b[:, 1:], transpose=True)[:, 0].reshape(-1, 4)
+        f = solve_factored(lu, ipiv, self.drive.ravel()).reshape(-1, 4)
+        y = solve_factored(lu, ipiv, self.sigma_weights.ravel(), transpose=True).reshape(-1, 4)
         return f, y
+
+    def per_point(self, values, reduce=np.add):
+        """``reduce`` (np.add, np.maximum) of ``values`` (total, ...) over the chain positions
+        of each point: shape (n_points, ...). A point's positions are contiguous."""
+        return reduce.reduceat(values, self.offsets[:-1], axis=0)
 
     def collision(self, f, nonconserving: bool = False):
         """St f (or the scalar third-order part of St), f of shape (total, 4) in chain order."""
@@ -209,12 +223,12 @@ def build_system(points, grids, units: dict | None = None) -> LinearSystem:
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     total = int(offsets[-1])
     rhs = np.zeros((total, 4, len(DRIVES)))
+    drive = np.zeros((total, 4))
     shift = np.zeros((total, 4))
     extra = np.zeros((total, 4, 4))
     p_all = np.empty(total)
     w_all = np.empty(total)
     a_all = np.empty(total)
-    owner = np.empty(total, dtype=np.int64)
     used = []
     for i, (point, grid) in enumerate(zip(points, grids)):
         key = (dataclasses.replace(point, tau=1.0), id(grid))
@@ -224,14 +238,15 @@ def build_system(points, grids, units: dict | None = None) -> LinearSystem:
         used.append(unit)
         chain = slice(offsets[i], offsets[i + 1])
         rhs[chain] = unit.drives + unit.drives_per_tau / point.tau
+        drive[chain] = unit.drive + unit.drive_per_tau / point.tau
         shift[chain] = unit.shift
         extra[chain] = unit.regularisation / point.tau
         pos = grid.chain_position() + offsets[i]
-        p_all[pos], w_all[pos], a_all[pos], owner[pos] = grid.p, grid.weights, grid.alpha, i
+        p_all[pos], w_all[pos], a_all[pos] = grid.p, grid.weights, grid.alpha
     extra[:, 2, 3] += a_all * p_all  # −Prec: (St − Prec) f = D
     extra[:, 3, 2] -= a_all * p_all
-    return LinearSystem(list(points), list(grids), used, offsets, rhs, extra, shift, p_all,
-                        w_all, a_all, owner)
+    return LinearSystem(list(points), list(grids), used, offsets, rhs, drive, extra, shift,
+                        p_all, w_all, a_all)
 
 
 def collision_operator(point, grid):

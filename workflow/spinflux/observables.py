@@ -147,10 +147,6 @@ def attributes(name: str) -> dict:
     return attrs
 
 
-def _segment_sum(values, segments, n_points):
-    return np.bincount(segments, weights=values, minlength=n_points)
-
-
 def evaluate(system, solution) -> dict:
     """Per-point observables of the module docstring, in the units of ``TABLE``, from the
     solution (f, y) of ``equation.LinearSystem.solve``: f the response to the sum of the drives,
@@ -159,28 +155,27 @@ def evaluate(system, solution) -> dict:
     s = system
     f, y = solution
     St_f = s.collision(f)
-    D = s.rhs.sum(axis=2)
-    residual = np.abs(St_f + np.einsum("jab,jb->ja", s.extra, f) - D).max(axis=1)
+    D = s.drive
     w = s.weight * s.p
 
     def seg(v):
-        return _segment_sum(v, s.owner, s.n_points)
+        return s.per_point(v)
 
     def balance_share(torque):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
 
-    parts = {drive: seg(np.einsum("ja,ja->j", y, s.rhs[:, :, k])) for k, drive in enumerate(DRIVES)}
+    shares = seg(np.einsum("ja,jak->jk", y, s.rhs))  # (points, drives)
+    parts = {drive: shares[:, k] for k, drive in enumerate(DRIVES)}
     torque = seg(w * (St_f[:, 1] + St_f[:, 2])) / (2 * np.pi)
     drive_torque = seg(w * (D[:, 1] + D[:, 2])) / (2 * np.pi)
     # the torque on the deviation from the field-rotated equilibrium F(H0 + H_E): a collision
     # integral of H0 + H_E annihilates that equilibrium, and St{δF} is a drive (equation.py)
     X_nc = s.collision(f - s.equilibrium_shift, nonconserving=True)
     torque_nc = seg(w * (X_nc[:, 1] + X_nc[:, 2])) / (2 * np.pi)
-    res = np.zeros(s.n_points)
-    np.maximum.at(res, s.owner, residual)
-    rhs_scale = np.zeros(s.n_points)
-    np.maximum.at(rhs_scale, s.owner, np.abs(D).max(axis=1))
+    residual = St_f + np.einsum("jab,jb->ja", s.extra, f) - D
+    res = s.per_point(np.abs(residual), np.maximum).max(axis=1)
+    rhs_scale = s.per_point(np.abs(D), np.maximum).max(axis=1)
     tau = np.array([p.tau for p in s.points])
     out = {
         "sigma_sH": seg(2 * w * s.p * f[:, 3]),
@@ -203,13 +198,8 @@ def evaluate(system, solution) -> dict:
 def born_parts(system, y) -> dict:
     """The drive shares ``drive:<name>`` and σ_sH of a Born companion system from its adjoint
     solution alone (no forward solve: the channels need nothing else)."""
-    s = system
-
-    def seg(v):
-        return _segment_sum(v, s.owner, s.n_points)
-
-    parts = {f"drive:{drive}": seg(np.einsum("ja,ja->j", y, s.rhs[:, :, k]))
-             for k, drive in enumerate(DRIVES)}
+    shares = system.per_point(np.einsum("ja,jak->jk", y, system.rhs))
+    parts = {f"drive:{drive}": shares[:, k] for k, drive in enumerate(DRIVES)}
     parts["sigma_sH"] = sum(parts.values())
     return parts
 
