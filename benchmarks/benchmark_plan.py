@@ -49,13 +49,17 @@ def main():
     print(f"plan of {study.name}: {study.n_points} points, {len(study.chunks)} jobs, the plan took "
           f"{t_plan:.1f} s\n")
     print("| kernel | jobs | estimated CPU [s] | measured, fresh processes [s] | ratio | "
-          "estimated memory/job [MiB] | measured peak [MiB] |")
-    print("|---|---|---|---|---|---|---|")
+          "ratio per job | estimated memory/job [MiB] | measured peak [MiB] | "
+          "smallest estimate/peak per job |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kernel in dict.fromkeys(c.kernel for c in study.chunks):
         rows = [m for m in measured if m[0].kernel == kernel]
         est, real = sum(m[0].cpu_s for m in rows), sum(m[1] for m in rows)
+        per_job = [m[0].cpu_s / m[1] for m in rows]
         print(f"| {kernel} | {len(rows)} | {est:.1f} | {real:.1f} | {est / real:.2f} | "
-              f"{max(m[0].memory_mib for m in rows):.0f} | {max(m[2] for m in rows):.0f} |")
+              f"{min(per_job):.2f}–{max(per_job):.2f} | "
+              f"{max(m[0].memory_mib for m in rows):.0f} | {max(m[2] for m in rows):.0f} | "
+              f"{min(m[0].memory_mib / m[2] for m in rows):.2f} |")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@ The time of a chunk is a sum over its grids (one per α and temperature): an ass
 collision integral, proportional to the grid's size, and a banded solve per τ, proportional to
 it too (``solver``: three grids per point with the error estimate). The two constants are
 measured on this machine for every (disorder, kernel) of the study by solving one probe grid
-with one and with three τ (``calibrate``), so the estimate follows the machine and the kernel.
+with one and with five τ (``calibrate``), so the estimate follows the machine and the kernel.
 Memory follows from the largest linear system a job builds (at most
 ``solver.MAX_SYSTEM_POINTS`` unknowns of 4×4 blocks unless one grid is larger), the beyond-Born
-block cache and the imports, with constants measured in benchmarks/README.md.
+block cache and workspace and the imports, with constants measured in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ BASE_MIB = 150
 #: and per momentum of the beyond-Born block cache
 BYTES_PER_SYSTEM_POINT = 3000
 BYTES_PER_CACHED_POINT = 6 * 2 * 16 * 8 * 2  # ~6 transitions, gain and loss, λ and λ = 0
+#: the temporaries of the beyond-Born blocks, bounded by beyond_born.CHUNK_BUDGET (~100 MB); with
+#: systems of at most 40 000 points the system term alone no longer covered them (a 312 MiB
+#: peak against a 305 MiB estimate, benchmarks/README.md)
+THIRD_ORDER_WORKSPACE_MIB = 100
 #: a study whose largest job would need more than this is refused (solver.max_job_memory_mb)
 DEFAULT_MAX_JOB_MIB = 16000
 #: CPU time per grid point and τ relative to born, for ordering jobs before any calibration
@@ -75,8 +79,10 @@ def _memory_mib(sizes, kernel: str) -> float:
 
     largest = max(f for f, _, _, _ in sizes)
     system = max(largest, min(sum(f * n for f, _, _, n in sizes), MAX_SYSTEM_POINTS))
-    cache = sum(f for f, _, _, _ in sizes) * BYTES_PER_CACHED_POINT if kernel == "beyond_born" else 0
-    return BASE_MIB + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20
+    third_order = kernel == "beyond_born"
+    cache = sum(f for f, _, _, _ in sizes) * BYTES_PER_CACHED_POINT if third_order else 0
+    workspace = THIRD_ORDER_WORKSPACE_MIB if third_order else 0
+    return BASE_MIB + workspace + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20
 
 
 #: τ values of the two calibration solves; the cost per τ is the slope between them
