@@ -168,3 +168,17 @@ def test_flagged_points_are_marked_in_every_figure_and_only_they(study):
         assert not marked
     else:
         assert {"sigma_map", "sigma_vs_delta_tau"} <= marked, (name, marked)
+
+
+def test_map_hatches_exactly_the_flagged_cells():
+    """The map hatches one bar per run of flagged cells in a row; the runs must cover the
+    flagged cells and nothing else (a random mask, and the empty and full rows)."""
+    rng = np.random.default_rng(3)
+    mask = rng.random((7, 40)) < 0.3
+    mask[2] = False
+    mask[5] = True
+    covered = np.zeros_like(mask)
+    for row, (first, stop) in plots._flagged_runs(mask):
+        assert not covered[row, first:stop].any()  # runs do not overlap
+        covered[row, first:stop] = True
+    np.testing.assert_array_equal(covered, mask)

@@ -603,11 +603,15 @@ def sigma_map(ds, context=""):
         for i, disorder in enumerate(disorders):
             ax = axes[i][k]
             z = values.sel(disorder=disorder).transpose("alpha", "tau").values
-            mesh = ax.pcolormesh(tau_edges, rows, z, cmap="RdBu_r", norm=norm)
+            # rasterized: a vector PDF of a 10⁵-point study's cells took 14 s to write
+            mesh = ax.pcolormesh(tau_edges, rows, z, cmap="RdBu_r", norm=norm, rasterized=True)
             flagged = sub.validity.sel(disorder=disorder).transpose("alpha", "tau").values != 0
-            if np.any(flagged):  # hatched: outside the kinetic equation's domain or unconverged
-                ax.pcolor(tau_edges, rows, np.ma.masked_where(~flagged, flagged.astype(float)),
-                          hatch="////", facecolor="none", edgecolor="0.55", lw=0)
+            # hatched: outside the kinetic equation's domain or unconverged; one hatched bar per
+            # run of flagged cells in a row (a hatched polygon per cell took 30 s at 10⁵ points)
+            for row, (start, stop) in _flagged_runs(flagged):
+                ax.broken_barh([(tau_edges[start], tau_edges[stop] - tau_edges[start])],
+                               (rows[row], 1.0), facecolors="none", edgecolor="0.55", lw=0,
+                               hatch="////")
             ax.set_xscale("log")
             _log_axis(ax.xaxis, tau)
             step = max(1, math.ceil(alpha.size / 7))
@@ -630,6 +634,14 @@ def sigma_map(ds, context=""):
     _title(fig, "σ_sH over (α, τ); white: zero within the error estimate; hatched: validity "
                 "flag set (E_Fτ < 3ħ or unconverged)", context)
     return fig
+
+
+def _flagged_runs(flagged):
+    """(row, (first, stop)) of every run of consecutive True cells in the rows of a 2-D mask."""
+    padded = np.pad(flagged.astype(np.int8), ((0, 0), (1, 1)))
+    change = np.diff(padded, axis=1)
+    starts, stops = np.nonzero(change == 1), np.nonzero(change == -1)
+    return [(row, (first, stop)) for row, first, stop in zip(starts[0], starts[1], stops[1])]
 
 
 def _cell_edges(values):
