@@ -41,42 +41,33 @@ import json, os, sys, time
 os.environ.setdefault("OMP_NUM_THREADS", "1"); os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 from scipy.linalg import solve_banded
+from spinflux.banded import band_width
 from spinflux.equation import build_system
 from spinflux.grid import build_grid
 from spinflux.parameters import PointParams
 from spinflux.solver import solve_batch
+from timing import fastest
 point = PointParams(**json.loads(sys.argv[1]))
 start = time.perf_counter()
 solve_batch([point])
 cold = time.perf_counter() - start
-reps = 30
-
-
-def fastest(call):
-    # the fastest of reps calls: on a noisy host the minimum is the reproducible figure (the
-    # mean of 30 bare solves of one matrix varied 2.6x between two runs)
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-warm = fastest(lambda: solve_batch([point]))
+warm = fastest(lambda: solve_batch([point]), 30)
 grid = build_grid(point)
 system = build_system([point], [grid])
 ab = system.banded()
-width = (ab.shape[0] - 1) // 3  # 7, or 3 for the block-diagonal relaxation kernel
+width = band_width(ab)  # 7, or 3 for the block-diagonal relaxation kernel
 ab = ab[width:]  # without the fill-in rows that solve_banded adds itself
-rhs = system.rhs.sum(axis=2).reshape(-1, 1)
-bare = fastest(lambda: solve_banded((width, width), ab, rhs, check_finite=False))
+rhs = system.drive.reshape(-1, 1)
+bare = fastest(lambda: solve_banded((width, width), ab, rhs, check_finite=False), 30)
 print(json.dumps({"cold": cold, "warm": warm, "bare": bare, "grid_points": grid.size}))
 """
 
 
 def run(code, spec):
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    # the children import benchmarks/timing.py
+    path = os.pathsep.join(filter(None, [os.path.dirname(os.path.abspath(__file__)),
+                                         os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=path)
     out = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True,
                          text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -16,24 +16,21 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
 import dataclasses  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from spinflux.grid import build_grid, coarse_settings  # noqa: E402
 from spinflux.grid import GridSettings  # noqa: E402
-from spinflux.params import PointParams  # noqa: E402
-from spinflux.solver import build_system, solve_batch  # noqa: E402
+from spinflux.banded import band_width  # noqa: E402
+from spinflux.equation import build_system  # noqa: E402
+from spinflux.parameters import PointParams  # noqa: E402
+from spinflux.solver import solve_batch  # noqa: E402
+from timing import fastest  # noqa: E402
 
 
 def best_time(fn, repeat):
     fn()  # warm caches (tensors, imports)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return fastest(fn, repeat)
 
 
 def at_delta_tau(delta_tau, **kw):
@@ -70,11 +67,13 @@ def batch_overhead(n_batch, repeat):
     grids = [build_grid(p) for p in points]
     systems = [build_system(points[a:b], grids[a:b])
                for a, b in solver._chunks([g.size for g in grids], solver.MAX_SYSTEM_POINTS)]
-    bands = [(s.A.banded(), s.rhs.reshape(-1, 2)) for s in systems]
+    # without the fill-in rows, which solve_banded adds itself
+    bands = [(ab[band_width(ab):], band_width(ab), s.drive.reshape(-1, 1))
+             for s in systems for ab in [s.banded()]]
 
     def bare():
-        for ab, rhs in bands:
-            solve_banded((7, 7), ab, rhs, check_finite=False)
+        for ab, width, rhs in bands:
+            solve_banded((width, width), ab, rhs, check_finite=False)
 
     import spinflux.grid as grid_module
 
