@@ -17,21 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from benchmark_performance import CHILD  # one cold 30-τ (or n_tau) slice in a fresh process
 
-CHILD = r"""
-import json, resource, sys, time
-import numpy as np
-from spinflux.parameters import PointParams
-from spinflux.solver import solve_batch
-spec = json.loads(sys.argv[1])
-n = spec.pop("n_tau")
-points = [PointParams(tau=float(t), **spec) for t in np.geomspace(0.5, 5000.0, n)]
-start = time.perf_counter()
-solve_batch(points)
-seconds = time.perf_counter() - start
-print(json.dumps({"s": seconds, "mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+REPO = Path(__file__).resolve().parents[1]
 
 #: (kernel, disorder, alpha, τ values): the default study's slices (30 τ) and the chunks of a
 #: 10⁵-point study (300 τ)
@@ -71,11 +59,11 @@ def main():
                 for _ in range(2):
                     runs["before"].append(run(old / "workflow", spec))
                     runs["after"].append(run(REPO / "workflow", spec))
-                before = min(r["s"] for r in runs["before"])
-                after = min(r["s"] for r in runs["after"])
+                before = min(r["seconds"] for r in runs["before"])
+                after = min(r["seconds"] for r in runs["after"])
                 print(f"| {kernel} | {disorder} | {alpha} | {n_tau} | {before:.2f} | {after:.2f} | "
-                      f"{after / before:.2f} | {runs['before'][0]['mib']:.0f} → "
-                      f"{runs['after'][0]['mib']:.0f} |", flush=True)
+                      f"{after / before:.2f} | {runs['before'][0]['peak_mib']:.0f} → "
+                      f"{runs['after'][0]['peak_mib']:.0f} |", flush=True)
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)],
                            check=True)
