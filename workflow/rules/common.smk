@@ -28,8 +28,8 @@ STUDY = _validated_study(config)
 
 
 def _job_cost():
-    """mem_mb and work of every chunk's job (spinflux.cost, without the calibration solves); a study
-    whose largest job would exceed solver.max_job_memory_mb stops here, before any job."""
+    """mem_mb and work of every chunk's job (spinflux.cost, without the calibration solves); a
+    study whose largest job would exceed solver.max_job_memory_mb stops here, before any job."""
     from spinflux.cost import check_memory, memory_mb, plan, work
     from spinflux.parameters import ParameterError
 

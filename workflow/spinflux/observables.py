@@ -158,8 +158,7 @@ def evaluate(system, solution) -> dict:
     D = s.drive
     w = s.weight * s.p
 
-    def seg(v):
-        return s.per_point(v)
+    seg = s.per_point
 
     def balance_share(torque):
         with np.errstate(divide="ignore", invalid="ignore"):

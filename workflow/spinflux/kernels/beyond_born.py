@@ -289,8 +289,8 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
             # right one R(δ) = u_r (1 + i s_c x_r sin(−δ)), δ = φ'' − φ', diagonal in c:
             # t2 = ifft(fft(L) · n ifft(R)). Both factors are u times a trigonometric
             # polynomial of degree ≤ 2, so their spectra are shifted copies of the spectra of
-            # u_l and u_r: two real transforms per intermediate state, and the inverse one
-            # once for the sum over states
+            # u_l and u_r: two transforms per intermediate state, and the inverse one once for
+            # the sum over states
             spectrum = np.zeros((t, 2, 2, n), dtype=complex)
             for M_r, pr, J, u_l, u_r in states:
                 x_l = 0.5 * spin[None, :] * (lam * p * pr)[:, None]  # (t, b): i s x sin = x/2 (e − ē)
@@ -307,10 +307,10 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
                 spectrum += ((-0.5j * J / n)[:, None, None, None]
                              * left.reshape(t, 2, 2, n) * right[:, None])
             t2 = np.fft.ifft(spectrum, axis=-1).reshape(t, 4, n)
-            # moments (t, kind, h, a, bc) at φ = 0 as products over φ', at π/2 by rotation
-            # moments ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ of U1 at (0, φ'), whose
-            # diagonal entries are u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})):
-            # combinations of N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h), one matrix product for all
+            # moments (t, kind, h, a, bc) at φ = 0, at π/2 by rotation: ⟨e^{ihφ'} U1_a t̄2_bc⟩
+            # and ⟨e^{ihφ'} Ū1_a t2_bc⟩, U1 at (0, φ') with diagonal entries
+            # u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})): combinations of
+            # N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h), one matrix product for all
             N = ((u1[:, 0, None, :] * t2).reshape(-1, n) @ phase_t).reshape(t, 4, -1)
             c = (0.5 * spin[None, :] * (lam * p * pp)[:, None])[:, :, None, None]  # (t, a)
 
