@@ -99,14 +99,17 @@ def _title(fig, text: str, context: str):
 
 def _log_axis(axis, values):
     """Log ticks that stay readable on narrow ranges: majors at 1, 2, 5 × 10ⁿ when the data
-    span less than two decades, no minor labels."""
+    span less than two decades, at every n × 10ⁿ below a factor 5 (one τ: 1, 2, 5 × 10ⁿ left
+    fewer than two ticks in view, and matplotlib's fallback labelled 1.25 × 10⁰, 1.5 × 10⁰, …
+    on top of each other), no minor labels."""
     import matplotlib.ticker as mt
 
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
-    narrow = values.size and values.max() / values.min() < 100
-    axis.set_major_locator(mt.LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,),
-                                         numticks=8))
+    span = values.max() / values.min() if values.size else np.inf
+    subs = (1.0,) if span >= 100 else (1.0, 2.0, 5.0) if span >= 5 else np.arange(1.0, 10.0)
+    narrow = span < 100
+    axis.set_major_locator(mt.LogLocator(base=10, subs=subs, numticks=8))
     axis.set_major_formatter(mt.LogFormatterSciNotation(labelOnlyBase=False) if narrow
                              else mt.LogFormatterSciNotation())
     axis.set_minor_formatter(mt.NullFormatter())
@@ -325,7 +328,9 @@ def _bare_row(ax, d, xname, colors):
         x, y, _ = _xy(born, "sigma_sH", xname)
         _, err, _ = _xy(born, "error_estimate", xname)
         x, y, err = _sorted_by(x, y, err)
-        ax.plot(x, y, color=KERNEL_COLOR["born"], lw=1.2, label="Born")
+        # a one-τ study's line has no length: mark its point
+        ax.plot(x, y, color=KERNEL_COLOR["born"], lw=1.2, label="Born",
+                marker="o" if x.size == 1 else "", ms=4)
         ax.fill_between(x, y - err, y + err, color=KERNEL_COLOR["born"], alpha=0.25, lw=0)
         ys.append(y)
     ax.axhline(-1.0, color="0.4", lw=0.6, ls=":")
