@@ -1,10 +1,12 @@
 """What a study will cost before it runs: points, jobs, CPU time per kernel, memory per job.
 
 The time of a chunk is a sum over its grids (one per α and temperature): an assembly of the
-collision integral, proportional to the grid's size, and a banded solve per τ, proportional to
-it too (``solver``: three grids per point with the error estimate). The two constants are
-measured on this machine for every (disorder, kernel) of the study by solving one probe grid
-with one and with five τ (``calibrate``), so the estimate follows the machine and the kernel.
+collision integral, proportional to the grid's size, and a solve per τ, proportional to it too
+(``solver``: three grids per point with the error estimate). The two constants are measured on
+this machine for every (disorder, kernel) of the study and every solve method its chunks use
+(``solver.solve_method``: LAPACK or block elimination, by the chunk's size) by solving one
+probe grid with one and with five τ (``calibrate``), so the estimate follows the machine, the
+kernel and the method.
 Memory follows from the largest linear system a job builds (at most
 ``solver.MAX_SYSTEM_POINTS`` unknowns of 4×4 blocks unless one grid is larger), the beyond-Born
 block cache and workspace and the imports, with constants measured in benchmarks/README.md.
@@ -26,6 +28,10 @@ from .parameters import ParameterError, PointParams
 JOB_OVERHEAD_S = 1.2
 #: resident memory of a job after its imports, MiB (measured 104 MiB)
 BASE_MIB = 150
+#: what a job solved by block elimination adds: numba's import and the loading of the compiled
+#: kernels (measured 0.6 s and 56 MiB; spinflux.elimination)
+BLOCK_OVERHEAD_S = 0.6
+BLOCK_MIB = 60
 #: peak bytes per unknown momentum of a linear system (banded LU, drives, observables; measured
 #: 2.4 kB at 100k unknowns, 385 MiB peak RSS, and 3.1 kB at one 278 658-momentum grid, 933 MiB)
 #: and per momentum of the beyond-Born block cache
@@ -74,6 +80,12 @@ def _sizes(alpha: float, temperature: float, settings: GridSettings) -> tuple[in
     return tuple(build_grid(point, s).size for s in (settings, *coarse_settings(settings)))
 
 
+def _method(sizes) -> str:
+    from .solver import solve_method
+
+    return solve_method(sum(f * n for f, _, _, n in sizes))
+
+
 def _memory_mib(sizes, kernel: str) -> float:
     from .solver import MAX_SYSTEM_POINTS
 
@@ -82,32 +94,33 @@ def _memory_mib(sizes, kernel: str) -> float:
     third_order = kernel == "beyond_born"
     cache = sum(f for f, _, _, _ in sizes) * BYTES_PER_CACHED_POINT if third_order else 0
     workspace = THIRD_ORDER_WORKSPACE_MIB if third_order else 0
-    return BASE_MIB + workspace + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20
+    block = BLOCK_MIB if _method(sizes) == "block" else 0
+    return BASE_MIB + block + workspace + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20
 
 
 #: τ values of the two calibration solves; the cost per τ is the slope between them
 CALIBRATION_TAUS = (1, 5)
 
 
-def calibrate(point, settings: GridSettings) -> tuple[float, float]:
+def calibrate(point, settings: GridSettings, method: str = "lapack") -> tuple[float, float]:
     """Seconds per grid point of the assembly and of one τ's solve, for ``point``'s disorder and
-    kernel on this machine: ``point`` solved (with its error estimate) with one and with five
-    τ, the beyond-Born block cache cleared before each, after a first solve that fills the
-    process's one-time tables (a job pays them once: without it the one-τ solve carried them,
-    the slope came out negative and the beyond_born chunks of a 10⁵-point study were
-    underestimated up to 10×)."""
+    kernel on this machine and solve ``method`` (solver.solve_batch): ``point`` solved (with its
+    error estimate) with one and with five τ, the beyond-Born block cache cleared before each,
+    after a first solve that fills the process's one-time tables (a job pays them once: without
+    it the one-τ solve carried them, the slope came out negative and the beyond_born chunks of
+    a 10⁵-point study were underestimated up to 10×)."""
     from .kernels import beyond_born
     from .solver import solve_batch
 
     sizes = [build_grid(point, s).size for s in (settings, *coarse_settings(settings))]
     n = float(sum(sizes))
-    solve_batch([point], settings)
+    solve_batch([point], settings, method=method)
     times = []
     for count in CALIBRATION_TAUS:
         beyond_born._CACHE.clear()
         start = time.perf_counter()
         solve_batch([dataclasses.replace(point, tau=point.tau * 2**i) for i in range(count)],
-                    settings)
+                    settings, method=method)
         times.append(time.perf_counter() - start)
     per_tau = max((times[1] - times[0]) / (CALIBRATION_TAUS[1] - CALIBRATION_TAUS[0]), 0.0)
     assembly = max(times[0] - per_tau, 0.0)
@@ -128,23 +141,29 @@ def plan(study, measure: bool = True, progress=None) -> list[ChunkCost]:
         key = (chunk.disorder, chunk.kernel)
         # the probe: the chunk grid of median size among this (disorder, kernel)'s grids
         probes.setdefault(key, []).extend((f, chunk) for f, _, _, _ in sizes)
+    methods = {}  # the solve methods of each (disorder, kernel)'s chunks (solver.solve_method)
+    for chunk, sizes in sized:
+        methods.setdefault((chunk.disorder, chunk.kernel), set()).add(_method(sizes))
     for key, candidates in probes.items():
-        if not measure:
-            rates[key] = (float("nan"), float("nan"))
-            continue
         candidates.sort(key=lambda item: item[0])
         size, chunk = candidates[len(candidates) // 2]
         point = next(p for p in _one_point_per_grid(chunk)
                      if _sizes(p.alpha, p.temperature, settings)[0] == size)
-        if progress:
-            progress(f"calibrating {key[0]}/{key[1]} on a {size}-momentum grid")
-        rates[key] = calibrate(point, settings)
+        for method in sorted(methods[key]):
+            if not measure:
+                rates[key, method] = (float("nan"), float("nan"))
+                continue
+            if progress:
+                progress(f"calibrating {key[0]}/{key[1]} on a {size}-momentum grid ({method})")
+            rates[key, method] = calibrate(point, settings, method)
     for chunk, sizes in sized:
-        assembly, per_tau = rates[(chunk.disorder, chunk.kernel)]
+        method = _method(sizes)
+        assembly, per_tau = rates[(chunk.disorder, chunk.kernel), method]
         cpu = sum((f + q + c) * (assembly + per_tau * n) for f, q, c, n in sizes)
+        overhead = JOB_OVERHEAD_S + (BLOCK_OVERHEAD_S if method == "block" else 0.0)
         costs.append(ChunkCost(chunk.kernel, chunk.disorder, chunk.name,
                                sum(n for _, _, _, n in sizes), sum(f for f, _, _, _ in sizes),
-                               cpu + JOB_OVERHEAD_S, _memory_mib(sizes, chunk.kernel)))
+                               cpu + overhead, _memory_mib(sizes, chunk.kernel)))
     return costs
 
 

@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import drives
+from . import drives, elimination
 from .banded import BlockTridiagonal, add_block_diagonal, factor, solve_factored
 from .kernels import kernel
 from .spinor import UNIFORM_SPIN_Y
@@ -169,27 +169,69 @@ class LinearSystem:
         ab = np.empty((3 * width + 1, 4 * self.p.size))
         # the points of a τ sweep are consecutive and share their unit: one broadcast product
         # per sweep writes all their columns (a copy per point was a fifth of a Born slice)
-        start = 0
-        for stop in range(1, self.n_points + 1):
-            if stop < self.n_points and self.units[stop] is self.units[start]:
-                continue
+        for start, stop in self.sweeps():
             columns = ab[:, 4 * self.offsets[start]:4 * self.offsets[stop]]
             columns.shape = (ab.shape[0], stop - start, -1)  # a view, never a copy
             inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
             unit = self.units[start]
             band = unit.band if unit.width == width else unit.St.banded(True, width)
             np.multiply(band[:, None, :], inverse_tau[:, None], out=columns)
-            start = stop
         add_block_diagonal(ab, self.extra)
         return ab
 
-    def solve(self):
+    def solve(self, method: str = "lapack", forward: bool = True):
         """(f, y): the response (total, 4) to the sum of the drives and the adjoint solution
-        (total, 4) of Aᵀ y = w. Raises numpy.linalg.LinAlgError if A is singular."""
+        (total, 4) of Aᵀ y = w (f is not computed if not ``forward``).
+
+        ``method`` "lapack": banded LU with partial pivoting (``banded.factor``); "block": block
+        elimination along the chains, sweep by sweep (``elimination.solve_sweep``), with the
+        points whose backward error exceeds ``elimination.BACKWARD_ERROR_LIMIT`` solved again
+        by LAPACK. Raises numpy.linalg.LinAlgError if A is singular, ValueError for an unknown
+        method.
+        """
+        if method == "lapack":
+            return self._solve_lapack(forward)
+        if method != "block":
+            raise ValueError(f"method: {method!r}, expected 'lapack' or 'block'")
+        weights = self.sigma_weights
+        f = np.zeros_like(weights)
+        y = np.empty_like(weights)
+        failed = []
+        for start, stop in self.sweeps():
+            rows = slice(self.offsets[start], self.offsets[stop])
+            inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
+            f[rows], y[rows], error = elimination.solve_sweep(
+                self.units[start].St, inverse_tau, self.extra[rows], self.drive[rows],
+                weights[rows], forward)
+            failed.extend(start + np.flatnonzero(~(error <= elimination.BACKWARD_ERROR_LIMIT)))
+        if failed:
+            # partial pivoting for the points whose Schur complements grew (rare: none in the
+            # test suite's systems); they form a system of their own
+            sub = build_system([self.points[i] for i in failed], [self.grids[i] for i in failed],
+                               {(dataclasses.replace(self.points[i], tau=1.0), id(self.grids[i])):
+                                self.units[i] for i in failed})
+            f_sub, y_sub = sub._solve_lapack(forward)
+            for j, i in enumerate(failed):
+                rows = slice(self.offsets[i], self.offsets[i + 1])
+                f[rows] = f_sub[sub.offsets[j]:sub.offsets[j + 1]]
+                y[rows] = y_sub[sub.offsets[j]:sub.offsets[j + 1]]
+        return f, y
+
+    def _solve_lapack(self, forward: bool = True):
         lu, ipiv = factor(self.banded())
-        f = solve_factored(lu, ipiv, self.drive.ravel()).reshape(-1, 4)
+        f = (solve_factored(lu, ipiv, self.drive.ravel()).reshape(-1, 4) if forward
+             else np.zeros((self.p.size, 4)))
         y = solve_factored(lu, ipiv, self.sigma_weights.ravel(), transpose=True).reshape(-1, 4)
         return f, y
+
+    def sweeps(self):
+        """(start, stop) of every run of consecutive points sharing one UnitOperator (a τ sweep
+        on one grid)."""
+        start = 0
+        for stop in range(1, self.n_points + 1):
+            if stop == self.n_points or self.units[stop] is not self.units[start]:
+                yield start, stop
+                start = stop
 
     def per_point(self, values, reduce=np.add):
         """``reduce`` (np.add, np.maximum) of ``values`` (total, ...) over the chain positions

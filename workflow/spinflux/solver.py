@@ -13,7 +13,6 @@ import dataclasses
 import numpy as np
 
 from . import observables
-from .banded import factor, solve_factored
 from .equation import build_system
 from .kernels import kernel
 from .grid import GridSettings, build_grid, coarse_settings
@@ -34,10 +33,18 @@ MAX_SYSTEM_POINTS = 40_000
 #: 1.125, 0.75, 0.5), so a bare difference can undershoot; 3 is Roache's factor of safety for
 #: two-grid estimates (P. J. Roache, J. Fluids Eng. 116, 405 (1994)); docs/convergence.md §7
 SAFETY = 3.0
+#: a batch of at least this many grid points (summed over its points, fine grid) is solved by
+#: block elimination (``elimination``; "block" in ``equation.LinearSystem.solve``), a smaller
+#: one by LAPACK: block elimination takes less time per grid point, but its numba import and
+#: the loading of its compiled code cost ~0.6 s per process; measured break-even 1–3.6·10⁵
+#: (benchmarks/README.md: a 100-τ slice of 3.6·10⁵ grid points is faster by block
+#: elimination, a 30-τ one of 1.1·10⁵ by LAPACK)
+BLOCK_ELIMINATION_MIN = 300_000
 
 
-def solve_on_grids(points, grids, units: dict | None = None) -> dict:
-    """Solve every (point, grid) pair in one banded system; returns dict of arrays (per point).
+def solve_on_grids(points, grids, units: dict | None = None, method: str = "lapack") -> dict:
+    """Solve every (point, grid) pair in one linear system by ``method`` (LinearSystem.solve);
+    returns dict of arrays (per point).
 
     A beyond-Born point also gets its Born companion (the same point with kernel "born", on the
     same grid, assembled with it), from which its channels follow (observables.channels); the
@@ -45,7 +52,7 @@ def solve_on_grids(points, grids, units: dict | None = None) -> dict:
     """
     units = {} if units is None else units
     system = build_system(points, grids, units)
-    res = observables.evaluate(system, system.solve())
+    res = observables.evaluate(system, system.solve(method))
     companion = [i for i, p in enumerate(points) if getattr(kernel(p.kernel), "BASE", None)]
     born = {k: v.copy() for k, v in res.items() if k.startswith("drive:")}
     born["sigma_sH"] = res["sigma_sH"].copy()
@@ -53,8 +60,7 @@ def solve_on_grids(points, grids, units: dict | None = None) -> dict:
         companions = [dataclasses.replace(points[i], kernel=kernel(points[i].kernel).BASE)
                       for i in companion]
         c_system = build_system(companions, [grids[i] for i in companion], units)
-        lu, ipiv = factor(c_system.banded())
-        y = solve_factored(lu, ipiv, c_system.sigma_weights.ravel(), transpose=True).reshape(-1, 4)
+        _, y = c_system.solve(method, forward=False)
         for name, values in observables.born_parts(c_system, y).items():
             born[name][companion] = values
     out = {k: v for k, v in res.items() if not k.startswith("drive:")}
@@ -73,9 +79,9 @@ def _chunks(sizes, limit):
     yield start, len(sizes)
 
 
-def _solve_chunked(points, grids) -> dict:
+def _solve_chunked(points, grids, method) -> dict:
     units = {}  # one assembly per (point without τ, grid), shared by the systems of a batch
-    parts = [solve_on_grids(points[a:b], grids[a:b], units)
+    parts = [solve_on_grids(points[a:b], grids[a:b], units, method)
              for a, b in _chunks([g.size for g in grids], MAX_SYSTEM_POINTS)]
     return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
 
@@ -90,8 +96,19 @@ def _grids(points, settings):
     return [cache[(p.alpha, p.temperature)] for p in points]
 
 
-def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error: bool = True):
+def solve_method(fine_grid_points: int) -> str:
+    """"block" or "lapack" (``equation.LinearSystem.solve``) for a batch of this many grid
+    points, summed over its points on their fine grids (BLOCK_ELIMINATION_MIN)."""
+    return "block" if fine_grid_points >= BLOCK_ELIMINATION_MIN else "lapack"
+
+
+def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error: bool = True,
+                method: str | None = None):
     """Solve a batch of PointParams; returns a dict of 1-D arrays, one entry per point.
+
+    ``method``: "block" or "lapack" (``equation.LinearSystem.solve``); None chooses by the
+    batch's size (``solve_method``). Results agree within a small fraction of their error
+    estimates (tests/test_elimination.py).
 
     Values come from the fine grid; ``<name>_error`` is SAFETY · (|value − value_q| +
     |value − value_c|) against a grid with 1.5 × the spacing and one with 3 rungs fewer
@@ -100,13 +117,14 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
     """
     points = list(points)
     grids = _grids(points, settings)
-    out = _solve_chunked(points, grids)
+    method = method or solve_method(sum(g.size for g in grids))
+    out = _solve_chunked(points, grids, method)
     out["delta_tau"] = np.array([p.delta_tau for p in points])
     out["grid_spacing"] = np.array([g.fermi_spacing / P0 for g in grids])
     out["momentum_cutoff"] = np.array([g.p_max / P0 for g in grids])
     if estimate_error:
         # the cut-off grid first, while the fine grid's beyond-Born blocks are cached
-        coarse = [_solve_chunked(points, _grids(points, s))
+        coarse = [_solve_chunked(points, _grids(points, s), method)
                   for s in reversed(coarse_settings(settings))]
         scales = observables.error_scales(out)
         floor = np.maximum(ROUND_OFF, np.finfo(float).eps * out["grid_points"])
