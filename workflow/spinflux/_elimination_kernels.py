@@ -3,7 +3,9 @@
 Module-level functions so that numba can cache their machine code next to this file
 (``cache=True``): compiling them takes ~2 s, loading them ~0.25 s. Notation as in
 ``spinflux.elimination``: one point's chain of n 4×4 block rows, A = St/τ + E with the
-sub-, main and super-diagonal blocks L_k/τ, D_k/τ + E_k, U_k/τ; ``it`` is 1/τ.
+sub-, main and super-diagonal blocks L_k/τ, D_k/τ + E_k, U_k/τ, stored as ``blocks`` (3, n, 4, 4)
+= (L, D, U) (``banded.BlockTridiagonal``); ``it`` is 1/τ. ``coupled`` is False when L = U = 0
+(the relaxation kernel): every block row is then a 4×4 system of its own.
 """
 
 import numpy as np
@@ -57,51 +59,54 @@ def invert4(a, out):
 
 
 @njit(cache=True, error_model="numpy")
-def factor(lower, diag, upper, it, extra, s_inv, x_blk):
+def factor(blocks, it, extra, coupled, s_inv, x_blk):
     """S_k⁻¹ into s_inv and X_k = S_k⁻¹ U_k/τ into x_blk; returns False if an S_k is singular."""
-    n = diag.shape[0]
+    n = blocks.shape[1]
     s = np.empty((4, 4))
     for k in range(n):
         for r in range(4):
             for c in range(4):
-                s[r, c] = diag[k, r, c] * it + extra[k, r, c]
-        if k > 0:
+                s[r, c] = blocks[1, k, r, c] * it + extra[k, r, c]
+        if coupled and k > 0:
             for r in range(4):
                 for c in range(4):
                     acc = 0.0
                     for q in range(4):
-                        acc += lower[k, r, q] * x_blk[k - 1, q, c]
+                        acc += blocks[0, k, r, q] * x_blk[k - 1, q, c]
                     s[r, c] -= it * acc
         if not invert4(s, s_inv[k]):
             return False
-        if k < n - 1:
+        if coupled and k < n - 1:
             for r in range(4):
                 for c in range(4):
                     acc = 0.0
                     for q in range(4):
-                        acc += s_inv[k, r, q] * upper[k, q, c]
+                        acc += s_inv[k, r, q] * blocks[2, k, q, c]
                     x_blk[k, r, c] = it * acc
     return True
 
 
 @njit(cache=True, error_model="numpy")
-def solve(lower, it, s_inv, x_blk, b, x, z):
+def solve(blocks, it, coupled, s_inv, x_blk, b, x, z):
     """x with A x = b: z_k = S_k⁻¹ (b_k − L_k z_{k−1}/τ), x_k = z_k − X_k x_{k+1}."""
     n = b.shape[0]
     g = np.empty(4)
     for k in range(n):
         for r in range(4):
             g[r] = b[k, r]
-            if k > 0:
+            if coupled and k > 0:
                 acc = 0.0
                 for q in range(4):
-                    acc += lower[k, r, q] * z[k - 1, q]
+                    acc += blocks[0, k, r, q] * z[k - 1, q]
                 g[r] -= it * acc
         for r in range(4):
             acc = 0.0
             for q in range(4):
                 acc += s_inv[k, r, q] * g[q]
             z[k, r] = acc
+    if not coupled:
+        x[:] = z
+        return
     for r in range(4):
         x[n - 1, r] = z[n - 1, r]
     for k in range(n - 2, -1, -1):
@@ -113,24 +118,24 @@ def solve(lower, it, s_inv, x_blk, b, x, z):
 
 
 @njit(cache=True, error_model="numpy")
-def solve_adjoint(lower, it, s_inv, x_blk, w, y, h):
+def solve_adjoint(blocks, it, coupled, s_inv, x_blk, w, y, h):
     """y with Aᵀ y = w: h_k = w_k − X_{k−1}ᵀ h_{k−1}, y_k = S_k⁻ᵀ (h_k − L_{k+1}ᵀ y_{k+1}/τ)."""
     n = w.shape[0]
     g = np.empty(4)
     for k in range(n):
         for r in range(4):
             acc = 0.0
-            if k > 0:
+            if coupled and k > 0:
                 for q in range(4):
                     acc += x_blk[k - 1, q, r] * h[k - 1, q]
             h[k, r] = w[k, r] - acc
     for k in range(n - 1, -1, -1):
         for r in range(4):
             g[r] = h[k, r]
-            if k < n - 1:
+            if coupled and k < n - 1:
                 acc = 0.0
                 for q in range(4):
-                    acc += lower[k + 1, q, r] * y[k + 1, q]
+                    acc += blocks[0, k + 1, q, r] * y[k + 1, q]
                 g[r] -= it * acc
         for r in range(4):
             acc = 0.0
@@ -140,30 +145,33 @@ def solve_adjoint(lower, it, s_inv, x_blk, w, y, h):
 
 
 @njit(cache=True, error_model="numpy")
-def residual(lower, diag, upper, it, extra, x, b, transpose, res):
-    """res = b − A x (or b − Aᵀ x); returns the componentwise backward error
-    max_i |res_i| / (|A| |x| + |b|)_i (W. Oettli and W. Prager, Numer. Math. 6, 405 (1964)),
-    with LAPACK's floor SAFE2 on the denominator near underflow; inf if not finite. Componentwise, not normwise: σ_sH is read from small components of the
-    adjoint solution y, whose errors a normwise measure hides behind the largest ones."""
-    n = diag.shape[0]
+def residual(blocks, it, extra, coupled, x, b, res):
+    """res = b − A x; returns the componentwise backward error max_i |res_i| / (|A| |x| + |b|)_i
+    (W. Oettli and W. Prager, Numer. Math. 6, 405 (1964)), with the floor SAFE2 on the
+    denominator near underflow; inf if not finite. For Aᵀ pass the transposed blocks
+    (``elimination.transposed``). Componentwise, not normwise: σ_sH is read from small
+    components of the adjoint solution y, whose errors a normwise measure hides behind the
+    largest ones."""
+    n = b.shape[0]
     error = 0.0
     for k in range(n):
         for r in range(4):
             acc = b[k, r]
             scale = abs(acc)
             for q in range(4):
-                a = (diag[k, q, r] if transpose else diag[k, r, q]) * it + (
-                    extra[k, q, r] if transpose else extra[k, r, q])
-                acc -= a * x[k, q]
-                scale += abs(a * x[k, q])
-                if k > 0:
-                    a = (upper[k - 1, q, r] if transpose else lower[k, r, q]) * it
-                    acc -= a * x[k - 1, q]
-                    scale += abs(a * x[k - 1, q])
-                if k < n - 1:
-                    a = (lower[k + 1, q, r] if transpose else upper[k, r, q]) * it
-                    acc -= a * x[k + 1, q]
-                    scale += abs(a * x[k + 1, q])
+                term = (blocks[1, k, r, q] * it + extra[k, r, q]) * x[k, q]
+                acc -= term
+                scale += abs(term)
+            if coupled and k > 0:
+                for q in range(4):
+                    term = blocks[0, k, r, q] * it * x[k - 1, q]
+                    acc -= term
+                    scale += abs(term)
+            if coupled and k < n - 1:
+                for q in range(4):
+                    term = blocks[2, k, r, q] * it * x[k + 1, q]
+                    acc -= term
+                    scale += abs(term)
             res[k, r] = acc
             if scale > SAFE2:
                 error = max(error, abs(acc) / scale)
@@ -173,20 +181,21 @@ def residual(lower, diag, upper, it, extra, x, b, transpose, res):
 
 
 @njit(cache=True, error_model="numpy")
-def sweep(lower, diag, upper, inv_tau, extra, drive, weights, forward, limit, f, y, error):
-    """Solve the points of one sweep (``elimination.solve_sweep``); error[i] = backward errors
-    of f_i and y_i after at most one step of iterative refinement, inf if singular."""
-    n = diag.shape[0]
+def sweep(blocks, blocks_t, inv_tau, extra, extra_t, drive, weights, coupled, forward, limit,
+          f, y, error):
+    """Solve the points of one sweep (``elimination.solve_sweep``); error[i] = componentwise
+    backward errors of f_i and y_i after at most REFINEMENT_STEPS steps of iterative
+    refinement, inf if a Schur complement is singular."""
+    n = blocks.shape[1]
     s_inv = np.empty((n, 4, 4))
-    x_blk = np.empty((n, 4, 4))
+    x_blk = np.zeros((n, 4, 4))
     work = np.empty((n, 4))
     res = np.empty((n, 4))
     step = np.empty((n, 4))
     for i in range(inv_tau.shape[0]):
         it = inv_tau[i]
         rows = slice(i * n, (i + 1) * n)
-        ext = extra[rows]
-        if not factor(lower, diag, upper, it, ext, s_inv, x_blk):
+        if not factor(blocks, it, extra[rows], coupled, s_inv, x_blk):
             error[i, 0] = np.inf
             error[i, 1] = np.inf
             continue
@@ -197,10 +206,11 @@ def sweep(lower, diag, upper, inv_tau, extra, drive, weights, forward, limit, f,
             b = drive[rows] if part == 0 else weights[rows]
             x = f[rows] if part == 0 else y[rows]
             if part == 0:
-                solve(lower, it, s_inv, x_blk, b, x, work)
+                solve(blocks, it, coupled, s_inv, x_blk, b, x, work)
+                e = residual(blocks, it, extra[rows], coupled, x, b, res)
             else:
-                solve_adjoint(lower, it, s_inv, x_blk, b, x, work)
-            e = residual(lower, diag, upper, it, ext, x, b, part == 1, res)
+                solve_adjoint(blocks, it, coupled, s_inv, x_blk, b, x, work)
+                e = residual(blocks_t, it, extra_t[rows], coupled, x, b, res)
             for _ in range(REFINEMENT_STEPS):
                 if not (e > limit and np.isfinite(e)):
                     break
@@ -209,11 +219,14 @@ def sweep(lower, diag, upper, inv_tau, extra, drive, weights, forward, limit, f,
                 # Numerical Algorithms, 2nd ed., §12.2: it restores a small componentwise
                 # backward error for a solver that is not too unstable)
                 if part == 0:
-                    solve(lower, it, s_inv, x_blk, res, step, work)
+                    solve(blocks, it, coupled, s_inv, x_blk, res, step, work)
                 else:
-                    solve_adjoint(lower, it, s_inv, x_blk, res, step, work)
+                    solve_adjoint(blocks, it, coupled, s_inv, x_blk, res, step, work)
                 for k in range(n):
                     for r in range(4):
                         x[k, r] += step[k, r]
-                e = residual(lower, diag, upper, it, ext, x, b, part == 1, res)
+                if part == 0:
+                    e = residual(blocks, it, extra[rows], coupled, x, b, res)
+                else:
+                    e = residual(blocks_t, it, extra_t[rows], coupled, x, b, res)
             error[i, part] = e

@@ -72,10 +72,22 @@ def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True):
     f = np.zeros_like(weights)
     y = np.empty_like(weights)
     error = np.empty((n_points, 2))
+    coupled = bool(St.lower.any() or St.upper.any())
+    extra = np.ascontiguousarray(extra)
     from ._elimination_kernels import sweep  # numba: imported on first use only
 
-    sweep(np.ascontiguousarray(St.lower), np.ascontiguousarray(St.diag),
-          np.ascontiguousarray(St.upper), np.ascontiguousarray(inv_tau, dtype=float),
-          np.ascontiguousarray(extra), np.ascontiguousarray(drive),
-          np.ascontiguousarray(weights), forward, BACKWARD_ERROR_LIMIT, f, y, error)
+    sweep(np.ascontiguousarray(St.blocks), transposed(St.blocks),
+          np.ascontiguousarray(inv_tau, dtype=float), extra,
+          np.ascontiguousarray(extra.transpose(0, 2, 1)), np.ascontiguousarray(drive),
+          np.ascontiguousarray(weights), coupled, forward, BACKWARD_ERROR_LIMIT, f, y, error)
     return f, y, error.max(axis=1)
+
+
+def transposed(blocks):
+    """The blocks (3, n, 4, 4) = (L, D, U) of Aᵀ from those of A: (Aᵀ)_{k,k−1} = U_{k−1}ᵀ,
+    (Aᵀ)_{k,k} = D_kᵀ, (Aᵀ)_{k,k+1} = L_{k+1}ᵀ."""
+    out = np.zeros_like(blocks)
+    out[1] = blocks[1].transpose(0, 2, 1)
+    out[0, 1:] = blocks[2, :-1].transpose(0, 2, 1)
+    out[2, :-1] = blocks[0, 1:].transpose(0, 2, 1)
+    return out
