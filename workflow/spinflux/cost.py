@@ -29,9 +29,10 @@ JOB_OVERHEAD_S = 1.2
 #: resident memory of a job after its imports, MiB (measured 104 MiB)
 BASE_MIB = 150
 #: what a job solved by block elimination adds: numba's import and the loading of the compiled
-#: kernels (measured 0.6 s and 56 MiB; spinflux.elimination)
+#: kernels (measured 0.6 s, and 56 MiB after the imports, 82 MiB more peak in a 300-τ slice;
+#: spinflux.elimination)
 BLOCK_OVERHEAD_S = 0.6
-BLOCK_MIB = 60
+BLOCK_MIB = 85
 #: peak bytes per unknown momentum of a linear system (banded LU, drives, observables; measured
 #: 2.4 kB at 100k unknowns, 385 MiB peak RSS, and 3.1 kB at one 278 658-momentum grid, 933 MiB)
 #: and per momentum of the beyond-Born block cache

@@ -36,10 +36,11 @@ SAFETY = 3.0
 #: a batch of at least this many grid points (summed over its points, fine grid) is solved by
 #: block elimination (``elimination``; "block" in ``equation.LinearSystem.solve``), a smaller
 #: one by LAPACK: block elimination takes less time per grid point, but its numba import and
-#: the loading of its compiled code cost ~0.6 s per process; measured break-even 1–3.6·10⁵
-#: (benchmarks/README.md: a 100-τ slice of 3.6·10⁵ grid points is faster by block
-#: elimination, a 30-τ one of 1.1·10⁵ by LAPACK)
-BLOCK_ELIMINATION_MIN = 300_000
+#: the loading of its compiled code cost ~0.6 s per process. Measured in fresh processes
+#: (benchmarks/README.md): at 3.5–4.2·10⁵ (the default study's largest jobs) the two are within
+#: ±15 % either way; 300-τ slices of 1.07·10⁶ take 0.71–0.85× LAPACK's time, and the jobs of a
+#: 10⁵-point study (~10⁷) 0.65× in total
+BLOCK_ELIMINATION_MIN = 1_000_000
 
 
 def solve_on_grids(points, grids, units: dict | None = None, method: str = "lapack") -> dict:
