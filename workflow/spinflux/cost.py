@@ -100,32 +100,40 @@ def _memory_mib(sizes, kernel: str) -> float:
 
 
 #: τ values of the two calibration solves; the cost per τ is the slope between them
-CALIBRATION_TAUS = (1, 5)
+CALIBRATION_TAUS = (1, 11)
 
 
 def calibrate(point, settings: GridSettings, method: str = "lapack") -> tuple[float, float]:
     """Seconds per grid point of the assembly and of one τ's solve, for ``point``'s disorder and
-    kernel on this machine and solve ``method`` (solver.solve_batch): ``point`` solved (with its
-    error estimate) with one and with five τ, the beyond-Born block cache cleared before each,
-    after a first solve that fills the process's one-time tables (a job pays them once: without
-    it the one-τ solve carried them, the slope came out negative and the beyond_born chunks of
-    a 10⁵-point study were underestimated up to 10×)."""
+    kernel on this machine and solve ``method`` (solver.solve_batch).
+
+    After a first solve that fills the process's one-time tables (a job pays them once), the
+    cost per τ is the slope between solves of ``point`` (with its error estimate) with one and
+    with eleven τ, the beyond-Born blocks kept from the first solve, so that only per-τ work
+    differs; the assembly is a one-τ solve with the block cache cleared, less one τ. (With the
+    cache cleared before both, the slope was a small difference of two times dominated by the
+    third-order blocks: per-job estimates of a 10⁵-point study's beyond_born jobs scattered
+    from 0.16× to 2.7× the measured time; without the first solve the slope came out negative
+    and those jobs were underestimated up to 10×.)"""
     from .kernels import beyond_born
     from .solver import solve_batch
 
     sizes = [build_grid(point, s).size for s in (settings, *coarse_settings(settings))]
     n = float(sum(sizes))
-    solve_batch([point], settings, method=method)
-    times = []
-    for count in CALIBRATION_TAUS:
-        beyond_born._CACHE.clear()
+
+    def seconds(count):
         start = time.perf_counter()
-        solve_batch([dataclasses.replace(point, tau=point.tau * 2**i) for i in range(count)],
+        solve_batch([dataclasses.replace(point, tau=point.tau * 1.5**i) for i in range(count)],
                     settings, method=method)
-        times.append(time.perf_counter() - start)
+        return time.perf_counter() - start
+
+    seconds(1)
+    times = [seconds(count) for count in CALIBRATION_TAUS]
     per_tau = max((times[1] - times[0]) / (CALIBRATION_TAUS[1] - CALIBRATION_TAUS[0]), 0.0)
-    assembly = max(times[0] - per_tau, 0.0)
-    return assembly / n, max(per_tau, 1e-3 * times[0]) / n
+    beyond_born._CACHE.clear()
+    first = seconds(1)
+    assembly = max(first - per_tau, 0.0)
+    return assembly / n, max(per_tau, 1e-3 * first) / n
 
 
 def plan(study, measure: bool = True, progress=None) -> list[ChunkCost]:
