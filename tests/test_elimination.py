@@ -103,21 +103,42 @@ def test_without_refinement_the_backward_error_is_reported_too_large(monkeypatch
 
 
 def test_a_singular_schur_complement_falls_back_to_partial_pivoting():
-    """S_0 = 0 while A is regular (its first block row couples to the second): the block
-    elimination reports the point, and LinearSystem.solve answers with LAPACK's solution."""
-    points = sweep("born", "delta", 0.2, taus=[1.0, 2.0])
-    grid = build_grid(points[0])
-    system = build_system(points, [grid, grid])
-    unit = system.units[0]
+    """S_0 = 0 while A is regular (its first block row couples to the second), on the second of
+    two grids: the block elimination reports those points, and LinearSystem.solve answers with
+    LAPACK's solution in their rows and keeps its own in the others."""
+    points = sweep("born", "delta", 0.2, taus=[1.0, 2.0]) + sweep("born", "delta", 0.3,
+                                                                   taus=[1.0, 2.0])
+    grids = [build_grid(points[0])] * 2 + [build_grid(points[2])] * 2
+    system = build_system(points, grids)
+    unit = system.units[2]
+    second = slice(system.offsets[2], system.offsets[4])
     # S_0 = D_0/τ + E_0 = 0 at τ = 1, and (1 − 1/τ) E_0 at τ = 2: E_0 = −Prec has rank 2
-    unit.St.diag[0] = -system.extra[0]
-    _, _, error = elimination.solve_sweep(unit.St, np.array([1.0, 0.5]), system.extra,
-                                          system.drive, system.sigma_weights)
+    unit.St.diag[0] = -system.extra[system.offsets[2]]
+    _, _, error = elimination.solve_sweep(unit.St, np.array([1.0, 0.5]), system.extra[second],
+                                          system.drive[second], system.sigma_weights[second])
     assert np.all(error == np.inf)
     f_block, y_block = system.solve("block")
     f_lapack, y_lapack = system.solve("lapack")
     np.testing.assert_allclose(f_block, f_lapack, rtol=0, atol=1e-12 * np.abs(f_lapack).max())
     np.testing.assert_allclose(y_block, y_lapack, rtol=0, atol=1e-12 * np.abs(y_lapack).max())
+
+
+def test_an_overflow_in_the_elimination_is_reported_not_returned():
+    """A = [[1e-200 I, I], [I, 0]] is perfectly conditioned, but without pivoting between block
+    rows z_0 = S_0⁻¹ b_0 overflows for b_0 = 1e120: the NaN solution must be reported (and so
+    solved again by LAPACK), not passed on with a zero backward error."""
+    from spinflux.banded import BlockTridiagonal
+
+    A = BlockTridiagonal.zeros(2)
+    A.diag[0] = 1e-200 * np.eye(4)
+    A.upper[0] = np.eye(4)
+    A.lower[1] = np.eye(4)
+    drive = np.ones((2, 4))
+    drive[0, 0] = 1e120
+    f, _, error = elimination.solve_sweep(A, np.array([1.0]), np.zeros((2, 4, 4)), drive,
+                                          np.ones((2, 4)))
+    assert not np.all(np.isfinite(f))
+    assert not error[0] <= elimination.BACKWARD_ERROR_LIMIT
 
 
 def test_block_elimination_keeps_the_born_cancellation_and_the_relaxation_closed_form(

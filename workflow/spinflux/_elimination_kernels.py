@@ -45,6 +45,8 @@ def invert4(a, out):
                 m[j, c] = m[p, c]
                 m[p, c] = t
         pivot = 1.0 / m[j, j]
+        if not np.isfinite(pivot):  # a subnormal pivot: its inverse overflows
+            return False
         for c in range(8):
             m[j, c] *= pivot
         for r in range(4):
@@ -173,10 +175,10 @@ def residual(blocks, it, extra, coupled, x, b, res):
                     acc -= term
                     scale += abs(term)
             res[k, r] = acc
-            if scale > SAFE2:
-                error = max(error, abs(acc) / scale)
-            else:  # near underflow (the thermal tail's drives reach 1e-305): relative to SAFE2
-                error = max(error, abs(acc) / SAFE2)
+            # near underflow (the thermal tail's drives reach 1e-305): relative to SAFE2
+            ratio = abs(acc) / (scale if scale > SAFE2 else SAFE2)
+            if not ratio <= error:  # so that NaN (an overflow in x) propagates; max() drops it
+                error = ratio
     return error if np.isfinite(error) else np.inf
 
 
