@@ -5,7 +5,7 @@ collision integral, proportional to the grid's size, and a solve per τ, proport
 (``solver``: three grids per point with the error estimate). The two constants are measured on
 this machine for every (disorder, kernel) of the study and every solve method its chunks use
 (``solver.solve_method``: LAPACK or block elimination, by the chunk's size) by solving one
-probe grid with one and with five τ (``calibrate``), so the estimate follows the machine, the
+probe grid with one and with eleven τ (``calibrate``), so the estimate follows the machine, the
 kernel and the method.
 Memory follows from the largest linear system a job builds (at most
 ``solver.MAX_SYSTEM_POINTS`` unknowns of 4×4 blocks unless one grid is larger), the beyond-Born
