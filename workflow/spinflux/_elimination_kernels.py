@@ -151,7 +151,7 @@ def residual(blocks, it, extra, coupled, x, b, res):
     """res = b − A x; returns the componentwise backward error max_i |res_i| / (|A| |x| + |b|)_i
     (W. Oettli and W. Prager, Numer. Math. 6, 405 (1964)), with the floor SAFE2 on the
     denominator near underflow; inf if not finite. For Aᵀ pass the transposed blocks
-    (``elimination.transposed``). Componentwise, not normwise: σ_sH is read from small
+    (``banded.BlockTridiagonal.transpose``). Componentwise, not normwise: σ_sH is read from small
     components of the adjoint solution y, whose errors a normwise measure hides behind the
     largest ones."""
     n = b.shape[0]
@@ -183,6 +183,15 @@ def residual(blocks, it, extra, coupled, x, b, res):
 
 
 @njit(cache=True, error_model="numpy")
+def substitute(adjoint, blocks, it, coupled, s_inv, x_blk, b, x, work):
+    """``solve_adjoint`` if ``adjoint`` else ``solve``."""
+    if adjoint:
+        solve_adjoint(blocks, it, coupled, s_inv, x_blk, b, x, work)
+    else:
+        solve(blocks, it, coupled, s_inv, x_blk, b, x, work)
+
+
+@njit(cache=True, error_model="numpy")
 def sweep(blocks, blocks_t, inv_tau, extra, extra_t, drive, weights, coupled, forward, limit,
           f, y, error):
     """Solve the points of one sweep (``elimination.solve_sweep``); error[i] = componentwise
@@ -202,17 +211,17 @@ def sweep(blocks, blocks_t, inv_tau, extra, extra_t, drive, weights, coupled, fo
             error[i, 1] = np.inf
             continue
         for part in range(2):
-            if part == 0 and not forward:
+            adjoint = part == 1
+            if not (adjoint or forward):
                 error[i, 0] = 0.0
                 continue
-            b = drive[rows] if part == 0 else weights[rows]
-            x = f[rows] if part == 0 else y[rows]
-            if part == 0:
-                solve(blocks, it, coupled, s_inv, x_blk, b, x, work)
-                e = residual(blocks, it, extra[rows], coupled, x, b, res)
-            else:
-                solve_adjoint(blocks, it, coupled, s_inv, x_blk, b, x, work)
-                e = residual(blocks_t, it, extra_t[rows], coupled, x, b, res)
+            b = weights[rows] if adjoint else drive[rows]
+            x = y[rows] if adjoint else f[rows]
+            # the operator whose residual is checked: A, or Aᵀ for the adjoint
+            a_blocks = blocks_t if adjoint else blocks
+            a_extra = extra_t[rows] if adjoint else extra[rows]
+            substitute(adjoint, blocks, it, coupled, s_inv, x_blk, b, x, work)
+            e = residual(a_blocks, it, a_extra, coupled, x, b, res)
             for _ in range(REFINEMENT_STEPS):
                 if not (e > limit and np.isfinite(e)):
                     break
@@ -220,15 +229,7 @@ def sweep(blocks, blocks_t, inv_tau, extra, extra_t, drive, weights, coupled, fo
                 # A δ = b − A x with the same factors (N. J. Higham, Accuracy and Stability of
                 # Numerical Algorithms, 2nd ed., §12.2: it restores a small componentwise
                 # backward error for a solver that is not too unstable)
-                if part == 0:
-                    solve(blocks, it, coupled, s_inv, x_blk, res, step, work)
-                else:
-                    solve_adjoint(blocks, it, coupled, s_inv, x_blk, res, step, work)
-                for k in range(n):
-                    for r in range(4):
-                        x[k, r] += step[k, r]
-                if part == 0:
-                    e = residual(blocks, it, extra[rows], coupled, x, b, res)
-                else:
-                    e = residual(blocks_t, it, extra_t[rows], coupled, x, b, res)
+                substitute(adjoint, blocks, it, coupled, s_inv, x_blk, res, step, work)
+                x += step
+                e = residual(a_blocks, it, a_extra, coupled, x, b, res)
             error[i, part] = e

@@ -51,11 +51,23 @@ class BlockTridiagonal:
         return BlockTridiagonal(self.blocks.copy())
 
     @property
+    def coupled(self) -> bool:
+        """Whether any block couples neighbouring chain positions."""
+        return bool(self.lower.any() or self.upper.any())
+
+    @property
     def width(self) -> int:
         """Half band width of the matrix: BAND_WIDTH, or DIAGONAL_BLOCKS_WIDTH when no block
         couples neighbouring chain positions."""
-        coupled = self.lower.any() or self.upper.any()
-        return BAND_WIDTH if coupled else DIAGONAL_BLOCKS_WIDTH
+        return BAND_WIDTH if self.coupled else DIAGONAL_BLOCKS_WIDTH
+
+    def transpose(self):
+        """The blocks of Aᵀ: (Aᵀ)_{P,P−1} = U_{P−1}ᵀ, (Aᵀ)_{P,P} = D_Pᵀ, (Aᵀ)_{P,P+1} = L_{P+1}ᵀ."""
+        out = np.zeros_like(self.blocks)
+        out[1] = self.diag.transpose(0, 2, 1)
+        out[0, 1:] = self.upper[:-1].transpose(0, 2, 1)
+        out[2, :-1] = self.lower[1:].transpose(0, 2, 1)
+        return BlockTridiagonal(out)
 
     def matvec(self, x):
         """y = A x for x of shape (n, 4[, m])."""

@@ -42,7 +42,7 @@ import numpy as np
 BACKWARD_ERROR_LIMIT = 1e-14
 
 
-def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True):
+def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True, St_transpose=None):
     """Solve (St/τ_i + E_i) f_i = b_i and its adjoint for the points of one τ sweep.
 
     Parameters
@@ -59,6 +59,9 @@ def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True):
         ``forward``).
     forward : bool
         Solve A f = b too (the Born companion of a beyond-Born point needs only y).
+    St_transpose : banded.BlockTridiagonal, optional
+        ``St.transpose()``, for the residuals of the adjoint; passed by a caller that solves
+        the sweep's operator in several systems (``equation.UnitOperator.St_transpose``).
 
     Returns
     -------
@@ -72,22 +75,12 @@ def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True):
     f = np.zeros_like(weights)
     y = np.empty_like(weights)
     error = np.empty((n_points, 2))
-    coupled = bool(St.lower.any() or St.upper.any())
+    St_transpose = St.transpose() if St_transpose is None else St_transpose
     extra = np.ascontiguousarray(extra)
     from ._elimination_kernels import sweep  # numba: imported on first use only
 
-    sweep(np.ascontiguousarray(St.blocks), transposed(St.blocks),
+    sweep(np.ascontiguousarray(St.blocks), np.ascontiguousarray(St_transpose.blocks),
           np.ascontiguousarray(inv_tau, dtype=float), extra,
           np.ascontiguousarray(extra.transpose(0, 2, 1)), np.ascontiguousarray(drive),
-          np.ascontiguousarray(weights), coupled, forward, BACKWARD_ERROR_LIMIT, f, y, error)
+          np.ascontiguousarray(weights), St.coupled, forward, BACKWARD_ERROR_LIMIT, f, y, error)
     return f, y, error.max(axis=1)
-
-
-def transposed(blocks):
-    """The blocks (3, n, 4, 4) = (L, D, U) of Aᵀ from those of A: (Aᵀ)_{k,k−1} = U_{k−1}ᵀ,
-    (Aᵀ)_{k,k} = D_kᵀ, (Aᵀ)_{k,k+1} = L_{k+1}ᵀ."""
-    out = np.zeros_like(blocks)
-    out[1] = blocks[1].transpose(0, 2, 1)
-    out[0, 1:] = blocks[2, :-1].transpose(0, 2, 1)
-    out[2, :-1] = blocks[0, 1:].transpose(0, 2, 1)
-    return out

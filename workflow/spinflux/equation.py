@@ -68,6 +68,12 @@ class UnitOperator:
         return self.St.width
 
     @cached_property
+    def St_transpose(self):
+        """St's transpose (banded.BlockTridiagonal.transpose): the adjoint's residuals in block
+        elimination, formed once per sweep rather than once per system."""
+        return self.St.transpose()
+
+    @cached_property
     def band(self):
         """St in band storage with fill-in rows (banded.BlockTridiagonal.banded)."""
         return self.St.banded(factor_rows=True, width=self.width)
@@ -203,9 +209,10 @@ class LinearSystem:
         for start, stop in self.sweeps():
             rows = slice(self.offsets[start], self.offsets[stop])
             inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
+            unit = self.units[start]
             f[rows], y[rows], error = elimination.solve_sweep(
-                self.units[start].St, inverse_tau, self.extra[rows], self.drive[rows],
-                weights[rows], forward)
+                unit.St, inverse_tau, self.extra[rows], self.drive[rows], weights[rows], forward,
+                unit.St_transpose)
             failed.extend(start + np.flatnonzero(~(error <= elimination.BACKWARD_ERROR_LIMIT)))
         if failed:
             # partial pivoting for the points whose Schur complements grew (rare: none in 300-τ
