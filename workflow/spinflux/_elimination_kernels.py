@@ -1,7 +1,7 @@
 """The compiled kernels of ``spinflux.elimination`` (numba; imported on first use only).
 
 Module-level functions so that numba can cache their machine code next to this file
-(``cache=True``): compiling them takes ~2 s, loading them ~0.25 s. Notation as in
+(``cache=True``): compiling them takes ~3.5 s, loading them ~0.25 s. Notation as in
 ``spinflux.elimination``: one point's chain of n 4×4 block rows, A = St/τ + E with the
 sub-, main and super-diagonal blocks L_k/τ, D_k/τ + E_k, U_k/τ, stored as ``blocks`` (3, n, 4, 4)
 = (L, D, U) (``banded.BlockTridiagonal``); ``it`` is 1/τ. ``coupled`` is False when L = U = 0
