@@ -19,6 +19,7 @@ from conftest import snakemake, solved_study
 from spinflux import cluster
 from spinflux.cli import main
 from spinflux.dataset import atomic_path, write_atomic
+from spinflux.files import ChunkFileError, read_chunk, write_chunk
 from spinflux.parameters import PointParams
 from spinflux.solver import solve_batch, solve_point
 from spinflux.study import StudyError, validate_config
@@ -169,7 +170,7 @@ def test_sigma_xx_error_is_its_own_where_the_spin_density_vanishes():
 def test_a_damaged_chunk_is_removed_and_regenerated_and_the_last_result_kept(small_run):
     merged = small_run / "results/mine/spin_hall.nc"
     good = merged.read_bytes()
-    chunk = next((small_run / "results/mine/chunks").rglob("*.nc"))
+    chunk = next((small_run / "results/mine/chunks").rglob("*.npz"))
     chunk.write_bytes(chunk.read_bytes()[:300])  # truncated
     os.utime(chunk, None)
     run = snakemake(small_run, SMALL)
@@ -184,7 +185,10 @@ def test_a_damaged_chunk_is_removed_and_regenerated_and_the_last_result_kept(sma
 
 
 def test_results_are_readable_by_colleagues(small_run):
-    for path in (small_run / "results/mine").rglob("*.nc"):
+    results = small_run / "results/mine"
+    written = [*results.rglob("*.nc"), *results.rglob("*.npz"), *results.rglob("*.png")]
+    assert {p.suffix for p in written} == {".nc", ".npz", ".png"}
+    for path in written:
         assert os.stat(path).st_mode & stat.S_IROTH, path
 
 
@@ -237,3 +241,22 @@ def test_changing_a_value_a_chunk_uses_reruns_it(small_run):
     config["parameters"]["impurity_strength"] = 0.3
     out = snakemake(small_run, config, "-n").stdout
     assert "beyond_born" in out and "kernel=born," not in out
+
+
+def test_a_chunk_archive_round_trips_bit_for_bit_and_a_damaged_one_names_its_cause(tmp_path):
+    path = str(tmp_path / "chunk.npz")
+    spec = {"disorder": "delta", "kernel": "born", "alphas": [0.2], "taus": [1.0, 2.0]}
+    res = {"sigma_sH": np.array([-1e-12, 3.5e-13]), "validity": np.array([0, 2], dtype=np.int64),
+           "unused": np.zeros(2)}
+    write_chunk(path, spec, res, ["sigma_sH", "validity"])
+    back_spec, back = read_chunk(path, ["sigma_sH", "validity"])
+    assert back_spec == spec and set(back) == {"sigma_sH", "validity"}
+    assert back["sigma_sH"].tobytes() == res["sigma_sH"].tobytes()
+    assert back["validity"].dtype == np.int64 and list(back["validity"]) == [0, 2]
+    with pytest.raises(ChunkFileError, match="KeyError"):
+        read_chunk(path, ["sigma_sH", "unused"])  # an entry that was not written
+    data = open(path, "rb").read()
+    for damaged in (data[:300], b"\x00" * len(data), data[:-40]):
+        open(path, "wb").write(damaged)
+        with pytest.raises(ChunkFileError):
+            read_chunk(path, ["sigma_sH"])

@@ -142,3 +142,20 @@ def test_the_project_does_not_depend_on_files_outside_the_repository():
                  and any(word in (REPO / f).read_text() for word in ("physics.md", "shared/seed"))
                  and f != "tests/test_structure.py"]
     assert offenders == []
+
+
+def test_a_solve_job_imports_neither_xarray_nor_pandas_nor_pint():
+    """A solve job writes a numpy archive (spinflux.files); xarray, pandas and pint cost it
+    ~0.6 s of start-up, 45 times in the default study (benchmarks/README.md)."""
+    import subprocess
+    import sys
+
+    script = (REPO / "workflow/scripts/solve_chunk.py").read_text()
+    imported = sorted({node.module for node in ast.walk(ast.parse(script))
+                       if isinstance(node, ast.ImportFrom) and node.module})
+    assert "spinflux.study" in imported and "spinflux.files" in imported
+    imported.append("spinflux.solver")  # what study.chunk_results imports when it runs
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in imported)
+            + "print(sorted({m.split('.')[0] for m in sys.modules} & {'xarray', 'pandas', 'pint'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

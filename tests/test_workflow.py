@@ -136,7 +136,7 @@ def test_invalid_config_stops_before_any_job_with_a_named_key(tmp_path, edit, fr
 
 
 def test_missing_chunk_is_an_error_not_a_nan(tiny_study):
-    paths = sorted(str(p) for p in (tiny_study / "results/tiny/chunks").rglob("*.nc"))
+    paths = sorted(str(p) for p in (tiny_study / "results/tiny/chunks").rglob("*.npz"))
     with pytest.raises(ValueError, match="hypercube"):
         merge_chunks(paths[1:], TINY)
 

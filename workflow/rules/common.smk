@@ -98,7 +98,7 @@ def chunk_spec(wildcards):
 
 
 def chunk_files(wildcards=None):
-    return [f"{RESULTS}/chunks/{d}/{k}/{name}.nc" for (d, k, name) in CHUNKS]
+    return [f"{RESULTS}/chunks/{d}/{k}/{name}.npz" for (d, k, name) in CHUNKS]
 
 
 # the package's sources: a change of the solver reruns the chunks, of the plotting code the plots

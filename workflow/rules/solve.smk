@@ -1,8 +1,8 @@
 rule solve_chunk:
     """One (disorder, kernel, half-decade of alpha, extra axes) block of the grid with all tau,
-    one NetCDF file (spinflux.study.Chunk)."""
+    one numpy archive of its results (spinflux.study.Chunk, spinflux.files.write_chunk)."""
     output:
-        f"{RESULTS}/chunks/{{disorder}}/{{kernel}}/{{chunk}}.nc",
+        f"{RESULTS}/chunks/{{disorder}}/{{kernel}}/{{chunk}}.npz",
     params:
         spec=chunk_spec,
         solver={"spacing_factor": float(STUDY.settings.spacing_factor),

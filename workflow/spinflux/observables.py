@@ -127,6 +127,11 @@ def error_name(name: str) -> str:
     return f"{name}_error"
 
 
+#: stored per point: every observable, its error, and the diagnostics (delta_tau among them,
+#: a coordinate of the datasets)
+STORED = tuple(OBSERVABLES) + tuple(error_name(n) for n in OBSERVABLES) + DIAGNOSTICS
+
+
 def attributes(name: str) -> dict:
     """CF attributes of a stored observable, diagnostic or error variable."""
     if name in TABLE:

@@ -334,30 +334,40 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(dataset.config_json(config).encode()).hexdigest()[:16]
 
 
+def chunk_results(spec: dict, settings: GridSettings) -> dict:
+    """Solve one chunk: ``solver.solve_batch`` of its points (``Chunk.points``, α-major), a dict
+    of 1-D arrays. What a workflow job computes and writes (``files.write_chunk``)."""
+    from .solver import solve_batch
+
+    return solve_batch(chunk_from_spec(spec).points(), settings)
+
+
 def solve_chunk(spec: dict, settings: GridSettings) -> xr.Dataset:
     """Solve one chunk; dims (disorder, kernel, alpha, [extra…], tau)."""
     from . import dataset
-    from .solver import solve_batch
 
-    chunk = chunk_from_spec(spec)
-    return dataset.chunk_dataset(chunk, solve_batch(chunk.points(), settings))
+    return dataset.chunk_dataset(chunk_from_spec(spec), chunk_results(spec, settings))
 
 
 def merge_chunks(paths: list[str], config: dict) -> xr.Dataset:
-    """Combine chunk files by coordinates; a missing chunk is an error, not a silent NaN. A
-    chunk file that cannot be read is removed, so that the next run regenerates it."""
+    """Combine chunk archives (``files.write_chunk``) by coordinates; a missing chunk is an
+    error, not a silent NaN. A chunk file that cannot be read is removed, so that the next run
+    regenerates it."""
     import os
 
-    import xarray as xr
+    from . import dataset
+    from .files import read_chunk
+    from .observables import STORED
 
     parts = []
     for path in paths:
         try:
-            parts.append(xr.load_dataset(path))
-        except Exception as exc:  # a truncated or overwritten file: HDF, netCDF or OS errors
+            spec, res = read_chunk(path, STORED)
+        except (ValueError, OSError) as exc:  # truncated, overwritten, or not an archive
             os.remove(path)
-            raise StudyError(f"chunk {path} is damaged ({type(exc).__name__}: {exc}); it was "
-                             "removed: run snakemake again to regenerate it") from None
+            raise StudyError(f"chunk {path} is damaged ({exc}); it was removed: run snakemake "
+                             "again to regenerate it") from None
+        parts.append(dataset.chunk_dataset(chunk_from_spec(spec), res))
     return merge_datasets(parts, config)
 
 
@@ -387,6 +397,7 @@ def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
                  zip(where.dims, np.argwhere(where.values)[0])}
         raise StudyError(f"merged dataset has missing values in {missing} (first at {first}): a "
                          "chunk is missing or failed")
+    merged = dataset.with_si(merged)
     if config.get("physical"):
         from .units import physical_coordinates
 
