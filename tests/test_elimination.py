@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from conftest import at_delta_tau
-from spinflux import analytic, elimination, solver
+from spinflux import analytic, batches, elimination, solver
 from spinflux.equation import build_system
-from spinflux.grid import build_grid
+from spinflux.grid import GridSettings, build_grid
 from spinflux.parameters import PointParams
 
 TAUS = np.geomspace(0.1, 1e4, 6)
@@ -30,9 +30,8 @@ def sweep(kernel, disorder, alpha, taus=TAUS):
             for t in taus]
 
 
-def solve_by(method, points, monkeypatch):
-    monkeypatch.setattr(solver, "BLOCK_ELIMINATION_MIN", 0 if method == "block" else 10**15)
-    return solver.solve_batch(points)
+def solve_by(method, points):
+    return solver.solve_batch(points, method=method)
 
 
 @pytest.mark.parametrize("kernel,disorder", CASES)
@@ -49,9 +48,9 @@ def test_block_elimination_agrees_with_partial_pivoting_inside_the_error_estimat
 
     solve_sweep = elimination.solve_sweep
     monkeypatch.setattr(elimination, "solve_sweep", recorded)
-    block = solve_by("block", points, monkeypatch)
+    block = solve_by("block", points)
     assert errors and np.all(np.concatenate(errors) <= elimination.BACKWARD_ERROR_LIMIT)
-    lapack = solve_by("lapack", points, monkeypatch)
+    lapack = solve_by("lapack", points)
     for name in solver.OBSERVABLES:
         defined = np.isfinite(lapack[name])  # NaN where undefined (the balance at α = 0)
         np.testing.assert_array_equal(np.isfinite(block[name]), defined)
@@ -141,17 +140,16 @@ def test_an_overflow_in_the_elimination_is_reported_not_returned():
     assert not error[0] <= elimination.BACKWARD_ERROR_LIMIT
 
 
-def test_block_elimination_keeps_the_born_cancellation_and_the_relaxation_closed_form(
-        monkeypatch):
+def test_block_elimination_keeps_the_born_cancellation_and_the_relaxation_closed_form():
     """The exact results of the two kernels, on the block path: Born σ_sH = 0 with intrinsic
     and acceleration parts ∓1 (docs/model.md §5.1), relaxation σ_sH = the thermal closed form
     (§5.2; tolerances as in test_born_cancellation and test_relaxation_closed_form)."""
     born = [at_delta_tau(dt, alpha=a, kernel="born") for a in (0.05, 0.3) for dt in (0.1, 3, 100)]
-    res = solve_by("block", born, monkeypatch)
+    res = solve_by("block", born)
     assert np.all(np.abs(res["sigma_sH"]) <= res["error_estimate"] + 1e-11)
     np.testing.assert_allclose(res["sigma_sH_intrinsic"], -1.0, rtol=0, atol=1e-11)
     relaxation = [dataclasses.replace(p, kernel="relaxation") for p in born]
-    res = solve_by("block", relaxation, monkeypatch)
+    res = solve_by("block", relaxation)
     exact = np.array([analytic.relaxation_sigma_sH_thermal(p) for p in relaxation])
     np.testing.assert_allclose(res["sigma_sH"], exact, rtol=1e-10)
 
@@ -161,3 +159,18 @@ def test_an_unknown_method_is_refused():
     system = build_system([point], [build_grid(point)])
     with pytest.raises(ValueError, match="method"):
         system.solve("gauss")
+
+
+def test_a_batch_from_the_threshold_up_is_solved_by_block_elimination(monkeypatch):
+    points = sweep("born", "delta", 0.2, taus=[1.0, 2.0])
+    size = sum(g.size for g in solver._grids(points, GridSettings()))
+    calls = []
+    solve_sweep = elimination.solve_sweep
+    monkeypatch.setattr(elimination, "solve_sweep",
+                        lambda *a, **k: calls.append(1) or solve_sweep(*a, **k))
+    monkeypatch.setattr(batches, "BLOCK_ELIMINATION_MIN", size + 1)
+    solver.solve_batch(points, estimate_error=False)
+    assert not calls  # one grid point short: LAPACK
+    monkeypatch.setattr(batches, "BLOCK_ELIMINATION_MIN", size)
+    solver.solve_batch(points, estimate_error=False)
+    assert calls

@@ -4,11 +4,11 @@ The time of a chunk is a sum over its grids (one per α and temperature): an ass
 collision integral, proportional to the grid's size, and a solve per τ, proportional to it too
 (``solver``: three grids per point with the error estimate). The two constants are measured on
 this machine for every (disorder, kernel) of the study and every solve method its chunks use
-(``solver.solve_method``: LAPACK or block elimination, by the chunk's size) by solving one
+(``batches.solve_method``: LAPACK or block elimination, by the chunk's size) by solving one
 probe grid with one and with eleven τ (``calibrate``), so the estimate follows the machine, the
 kernel and the method.
 Memory follows from the largest linear system a job builds (at most
-``solver.MAX_SYSTEM_POINTS`` unknowns of 4×4 blocks unless one grid is larger), the beyond-Born
+``batches.MAX_SYSTEM_POINTS`` unknowns of 4×4 blocks unless one grid is larger), the beyond-Born
 block cache and workspace and the imports, with constants measured in benchmarks/README.md.
 """
 
@@ -82,13 +82,13 @@ def _sizes(alpha: float, temperature: float, settings: GridSettings) -> tuple[in
 
 
 def _method(sizes) -> str:
-    from .solver import solve_method
+    from .batches import solve_method
 
     return solve_method(sum(f * n for f, _, _, n in sizes))
 
 
 def _memory_mib(sizes, kernel: str) -> float:
-    from .solver import MAX_SYSTEM_POINTS
+    from .batches import MAX_SYSTEM_POINTS
 
     largest = max(f for f, _, _, _ in sizes)
     system = max(largest, min(sum(f * n for f, _, _, n in sizes), MAX_SYSTEM_POINTS))
@@ -150,7 +150,7 @@ def plan(study, measure: bool = True, progress=None) -> list[ChunkCost]:
         key = (chunk.disorder, chunk.kernel)
         # the probe: the chunk grid of median size among this (disorder, kernel)'s grids
         probes.setdefault(key, []).extend((f, chunk) for f, _, _, _ in sizes)
-    methods = {}  # the solve methods of each (disorder, kernel)'s chunks (solver.solve_method)
+    methods = {}  # the solve methods of each (disorder, kernel)'s chunks (batches.solve_method)
     for chunk, sizes in sized:
         methods.setdefault((chunk.disorder, chunk.kernel), set()).add(_method(sizes))
     for key, candidates in probes.items():

@@ -27,7 +27,7 @@ pivoting where it still does or a Schur complement is singular. Refined, the sol
 more accurate componentwise than LAPACK's unrefined ones.
 
 numba is imported on first use only: its import and the loading of the compiled code cost
-~0.6 s per process, which a small batch does not earn back (``solver.BLOCK_ELIMINATION_MIN``).
+~0.6 s per process, which a small batch does not earn back (``batches.BLOCK_ELIMINATION_MIN``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent
 #: the modules every number depends on (config → grid → kinetic equation → observables)
 NUMERICS = ("parameters", "bands", "spinor", "grid", "disorder", "collision", "kernels",
             "drives", "banded", "elimination", "_elimination_kernels", "equation", "observables",
-            "solver", "files", "dataset", "study", "units", "materials")
+            "batches", "solver", "files", "dataset", "study", "units", "materials")
 #: the modules a figure depends on
 FIGURES = ("plots", "figures", "analytic")
 

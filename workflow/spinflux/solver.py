@@ -17,30 +17,17 @@ from .equation import build_system
 from .kernels import kernel
 from .grid import GridSettings, build_grid, coarse_settings
 from .observables import OBSERVABLES
+from .batches import MAX_SYSTEM_POINTS, solve_method
 from .parameters import P0
 
 #: relative round-off floor of every error estimate: 1e-13, or the unit round-off times the number
 #: of grid points where the sums are longer (α = 0.001 has ~1e5 points and a Born |σ_sH| of 8e-13)
 ROUND_OFF = 1e-13
-#: largest number of grid points assembled into one linear system: bounds memory and keeps the
-#: arrays cache-friendly (a 500k-point system was 40 % slower per point). At 40 000 the band
-#: array (22 rows × 4 unknowns × 8 B per point) is 28 MB, below glibc's 32 MiB ceiling for
-#: memory handed back to the system on free; 100 000 was 10–25 % slower per Born slice
-#: (benchmarks/README.md), most likely from faulting fresh pages in for every system
-MAX_SYSTEM_POINTS = 40_000
 #: factor on the two-grid differences: grid convergence is not monotone before the asymptotic
 #: range (α = 0.2, Δτ = 0.3, λ_so = 0.1: the Born σ_sH is off by 2e-10, 4e-10, 4e-11 at spacings
 #: 1.125, 0.75, 0.5), so a bare difference can undershoot; 3 is Roache's factor of safety for
 #: two-grid estimates (P. J. Roache, J. Fluids Eng. 116, 405 (1994)); docs/convergence.md §7
 SAFETY = 3.0
-#: a batch of at least this many grid points (summed over its points, fine grid) is solved by
-#: block elimination (``elimination``; "block" in ``equation.LinearSystem.solve``), a smaller
-#: one by LAPACK: block elimination takes less time per grid point, but its numba import and
-#: the loading of its compiled code cost ~0.6 s per process. Measured in fresh processes
-#: (benchmarks/README.md): at 3.5–4.2·10⁵ (the default study's largest jobs) the two are within
-#: ±15 % either way; 300-τ slices of 1.07·10⁶ take 0.71–0.85× LAPACK's time, and the jobs of a
-#: 10⁵-point study (~10⁷) 0.65× in total
-BLOCK_ELIMINATION_MIN = 1_000_000
 
 
 def solve_on_grids(points, grids, units: dict | None = None, method: str = "lapack") -> dict:
@@ -95,12 +82,6 @@ def _grids(points, settings):
         if (p.alpha, p.temperature) not in cache:
             cache[(p.alpha, p.temperature)] = build_grid(p, settings)
     return [cache[(p.alpha, p.temperature)] for p in points]
-
-
-def solve_method(fine_grid_points: int) -> str:
-    """"block" or "lapack" (``equation.LinearSystem.solve``) for a batch of this many grid
-    points, summed over its points on their fine grids (BLOCK_ELIMINATION_MIN)."""
-    return "block" if fine_grid_points >= BLOCK_ELIMINATION_MIN else "lapack"
 
 
 def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error: bool = True,

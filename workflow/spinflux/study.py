@@ -309,7 +309,8 @@ def validate_config(config: dict, schema_path: str) -> Study:
     from . import units
 
     with open(schema_path) as fh:
-        schema = yaml.safe_load(fh)
+        # libyaml's loader where PyYAML has it: this runs at every snakemake start
+        schema = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     physical = None
     if isinstance(config, dict) and "sample" in config:
         try:
