@@ -18,12 +18,18 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# what a solve job does (workflow/scripts/solve_chunk.py), without Snakemake's wrapper
 CHILD = r"""
-import json, resource, sys, time
+import json, os, resource, sys, tempfile, time
+import snakemake.script
+from spinflux.files import write_chunk
 from spinflux.grid import GridSettings
-from spinflux.study import solve_chunk
+from spinflux.observables import STORED
+from spinflux.study import chunk_results
 spec, settings = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-solve_chunk(spec, GridSettings(**settings))
+res = chunk_results(spec, GridSettings(**settings))
+with tempfile.TemporaryDirectory() as tmp:
+    write_chunk(os.path.join(tmp, "chunk.npz"), spec, res, STORED)
 print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

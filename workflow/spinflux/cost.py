@@ -23,9 +23,10 @@ from functools import lru_cache
 from .grid import GridSettings, build_grid, coarse_settings
 from .parameters import ParameterError, PointParams
 
-#: seconds a Snakemake job spends starting Python and importing numpy, scipy, xarray (measured
-#: 1.2 s per job on the CI machine type; benchmarks/README.md)
-JOB_OVERHEAD_S = 1.2
+#: seconds a Snakemake job spends starting Python and importing numpy and scipy (measured
+#: 0.71–0.74 s per job; 1.2 s while jobs also imported xarray, pandas and pint to write NetCDF,
+#: before spinflux.files; benchmarks/README.md)
+JOB_OVERHEAD_S = 0.8
 #: resident memory of a job after its imports, MiB (measured 104 MiB)
 BASE_MIB = 150
 #: what a job solved by block elimination adds: numba's import and the loading of the compiled
