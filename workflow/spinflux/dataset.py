@@ -82,15 +82,17 @@ def chunk_dataset(chunk, res: dict) -> xr.Dataset:
     for n in chunk.order:
         v = values[n]
         coords[n] = (n, list(v) if isinstance(v, tuple) else [v], parameters.attributes(n))
-    ds = xr.Dataset(data, coords=coords)
-    ds = ds.assign_coords(delta_tau=(dims, expand(res["delta_tau"]), attributes("delta_tau")))
+    coords["delta_tau"] = (dims, expand(res["delta_tau"]), attributes("delta_tau"))
     fixed = dict(chunk.fixed)
     for name in parameters.FIXED:
         if name in chunk.order:
             continue
         attrs = parameters.attributes(name)
         attrs["long_name"] += " (fixed for this slice; NaN where the kernel or disorder does not use it)"
-        ds[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], fixed.get(name, np.nan)), attrs)
+        data[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], fixed.get(name, np.nan)), attrs)
+    # one constructor call: each later assignment would align and merge the whole dataset again
+    # (45 chunks of the default study: 1.5 s of the merge job, which every figure waits for)
+    ds = xr.Dataset(data, coords=coords)
     return ds
 
 
