@@ -16,12 +16,13 @@ def main(smk):
 
     with xr.open_dataset(smk.input[0]) as ds:
         fig = draw(smk.params.figure, ds.load(), smk.params.selection)
-    # lay the figure out once for both files (constrained layout would redo it per file)
-    fig.canvas.draw()
-    fig.set_layout_engine("none")
-    for key in ("pdf", "png"):
+    # lay the figure out once, while drawing the PNG, and keep that layout for the PDF
+    # (constrained layout would redo it per file; a separate canvas.draw() for it was a third
+    # rendering of the figure)
+    for key in ("png", "pdf"):
         with atomic_path(smk.output[key]) as tmp:
             fig.savefig(tmp, dpi=200, format=key)
+        fig.set_layout_engine("none")
     logger.info("wrote %s and .png", smk.output.pdf)
 
 
