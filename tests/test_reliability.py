@@ -253,6 +253,7 @@ def test_a_chunk_archive_round_trips_bit_for_bit_and_a_damaged_one_names_its_cau
     assert back_spec == spec and set(back) == {"sigma_sH", "validity"}
     assert back["sigma_sH"].tobytes() == res["sigma_sH"].tobytes()
     assert back["validity"].dtype == np.int64 and list(back["validity"]) == [0, 2]
+    assert sorted(read_chunk(path)[1]) == ["sigma_sH", "validity"]  # everything written
     with pytest.raises(ChunkFileError, match="KeyError"):
         read_chunk(path, ["sigma_sH", "unused"])  # an entry that was not written
     data = open(path, "rb").read()

@@ -65,13 +65,15 @@ def write_chunk(path: str, spec: dict, results: dict, names):
             np.savez(out, **arrays)
 
 
-def read_chunk(path: str, names) -> tuple[dict, dict]:
-    """(spec, results) of a chunk archive written by ``write_chunk``; raises ChunkFileError
+def read_chunk(path: str, names=None) -> tuple[dict, dict]:
+    """(spec, results) of a chunk archive written by ``write_chunk``: the chunk's description
+    and its 1-D arrays, those named in ``names`` or (None) all of them. Raises ChunkFileError
     naming the cause if the file is damaged or lacks one of ``names``, OSError if it cannot be
     opened."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             spec = json.loads(str(archive[SPEC]))
+            names = [n for n in archive.files if n != SPEC] if names is None else names
             results = {name: archive[name] for name in names}
     except (zipfile.BadZipFile, EOFError, KeyError, ValueError) as exc:
         raise ChunkFileError(f"{type(exc).__name__}: {exc}") from None
