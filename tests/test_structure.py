@@ -146,7 +146,7 @@ def test_the_project_does_not_depend_on_files_outside_the_repository():
 
 def test_a_solve_job_imports_neither_xarray_nor_pandas_nor_pint():
     """A solve job writes a numpy archive (spinflux.files); xarray, pandas and pint cost it
-    ~0.6 s of start-up, 45 times in the default study (benchmarks/README.md)."""
+    0.7–0.8 s of start-up, 45 times in the default study (benchmarks/README.md)."""
     import subprocess
     import sys
 

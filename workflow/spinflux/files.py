@@ -1,8 +1,9 @@
 """Files written by the workflow: atomic writes, and the per-chunk result archives.
 
-Light on purpose (numpy only): a solve job writes its chunk with it and so never imports xarray,
-pandas or pint, which cost a job ~0.6 s of its start-up (benchmarks/README.md). The merged
-NetCDF dataset is built once, from the archives, by ``study.merge_chunks``.
+Light on purpose (numpy only): a solve job writes its chunk with it and so never imports
+xarray, pandas or pint, which cost a job 0.7–0.8 s of its start-up (the imports 0.4 s, pint's
+unit registry for the SI columns 0.3–0.4 s; benchmarks/README.md). The merged NetCDF dataset
+is built once, from the archives, by ``study.merge_chunks``.
 """
 
 from __future__ import annotations
