@@ -1,11 +1,12 @@
 """The compiled kernels of ``spinflux.elimination`` (numba; imported on first use only).
 
 Module-level functions so that numba can cache their machine code next to this file
-(``cache=True``): compiling them takes ~3.5 s, loading them ~0.25 s. Notation as in
-``spinflux.elimination``: one point's chain of n 4×4 block rows, A = St/τ + E with the
-sub-, main and super-diagonal blocks L_k/τ, D_k/τ + E_k, U_k/τ, stored as ``blocks`` (3, n, 4, 4)
-= (L, D, U) (``banded.BlockTridiagonal``); ``it`` is 1/τ. ``coupled`` is False when L = U = 0
-(the relaxation kernel): every block row is then a 4×4 system of its own.
+(``cache=True``): compiling them takes 3.5–10 s (measured on the 2-core machine; ~80 MiB more
+peak memory than loading them), loading them ~0.25 s. Notation as in ``spinflux.elimination``:
+one point's chain of n 4×4 block rows, A = St/τ + E with the sub-, main and super-diagonal
+blocks L_k/τ, D_k/τ + E_k, U_k/τ, stored as ``blocks`` (3, n, 4, 4) = (L, D, U)
+(``banded.BlockTridiagonal``); ``it`` is 1/τ. ``coupled`` is False when L = U = 0 (the
+relaxation kernel): every block row is then a 4×4 system of its own.
 """
 
 import numpy as np

@@ -31,7 +31,9 @@ JOB_OVERHEAD_S = 0.8
 BASE_MIB = 150
 #: what a job solved by block elimination adds: numba's import and the loading of the compiled
 #: kernels (measured 0.6 s, and 56 MiB after the imports, 82 MiB more peak in a 300-τ slice;
-#: spinflux.elimination)
+#: spinflux.elimination). The first such job after installing compiles the kernels, once:
+#: ~80 MiB more than this, which mem_mb's margin holds (a 10⁵-point study from a fresh copy:
+#: peaks of 575 and 645 MiB in the two compiling jobs, estimate 570 MiB, mem_mb 1000)
 BLOCK_OVERHEAD_S = 0.6
 BLOCK_MIB = 85
 #: peak bytes per unknown momentum of a linear system (banded LU, drives, observables; measured
