@@ -18,8 +18,8 @@ import yaml
 from conftest import snakemake, solved_study
 from spinflux import cluster
 from spinflux.cli import main
-from spinflux.dataset import atomic_path, write_atomic
-from spinflux.files import ChunkFileError, read_chunk, write_chunk
+from spinflux.dataset import write_atomic
+from spinflux.files import ChunkFileError, atomic_path, read_chunk, write_chunk
 from spinflux.parameters import PointParams
 from spinflux.solver import solve_batch, solve_point
 from spinflux.study import StudyError, validate_config

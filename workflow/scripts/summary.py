@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 def main(smk):
     import xarray as xr
 
-    from spinflux.dataset import atomic_path
+    from spinflux.files import atomic_path
     from spinflux.plots import headline_numbers
 
     with xr.open_dataset(smk.input[0]) as ds:

@@ -298,7 +298,8 @@ def cmd_samples(args) -> int:
                             "to a new file")
     import xarray as xr
 
-    from .dataset import atomic_path, write_atomic
+    from .dataset import write_atomic
+    from .files import atomic_path
     from .samples import SampleError, stack
 
     datasets = []

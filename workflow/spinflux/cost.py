@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
+from .batches import MAX_SYSTEM_POINTS, solve_method
 from .grid import GridSettings, build_grid, coarse_settings
 from .parameters import ParameterError, PointParams
 
@@ -85,14 +86,10 @@ def _sizes(alpha: float, temperature: float, settings: GridSettings) -> tuple[in
 
 
 def _method(sizes) -> str:
-    from .batches import solve_method
-
     return solve_method(sum(f * n for f, _, _, n in sizes))
 
 
 def _memory_mib(sizes, kernel: str) -> float:
-    from .batches import MAX_SYSTEM_POINTS
-
     largest = max(f for f, _, _, _ in sizes)
     system = max(largest, min(sum(f * n for f, _, _, n in sizes), MAX_SYSTEM_POINTS))
     third_order = kernel == "beyond_born"

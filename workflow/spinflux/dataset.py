@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from . import parameters
-from .files import atomic_path  # noqa: F401  (re-exported: plots and the CLI write with it)
+from .files import atomic_path
 from .version import __version__
 from .observables import STORED, attributes
 
@@ -92,8 +92,7 @@ def chunk_dataset(chunk, res: dict) -> xr.Dataset:
         data[f"fixed_{name}"] = (dims[:-1], np.full(shape[:-1], fixed.get(name, np.nan)), attrs)
     # one constructor call: each later assignment would align and merge the whole dataset again
     # (45 chunks of the default study: 1.5 s of the merge job, which every figure waits for)
-    ds = xr.Dataset(data, coords=coords)
-    return ds
+    return xr.Dataset(data, coords=coords)
 
 
 CORE_AXES = ("disorder", "kernel", "alpha", "tau")
