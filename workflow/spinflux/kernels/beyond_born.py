@@ -32,6 +32,7 @@ from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import disorder as dis
 from ..bands import BANDS, on_shell_roots, projector
@@ -205,12 +206,22 @@ def _cross_tensors(iM: int, iMp: int):
 
 
 @lru_cache(maxsize=None)
-def _stacked_cross(iM: int, iMp: int, gl: int, A: int):
-    """``_cross_tensors`` of the outputs read at angle A, stacked as a (2·h·2·4, out·in) matrix
-    in the order of the moments of ``third_order_blocks`` (kind, h, a, bc)."""
-    K = _cross_tensors(iM, iMp)[gl]  # (kind, h, a, bc, out, in)
-    outs = [o for o in range(4) if OUT_ANGLE[o] == A]
-    return K[:, :, :, :, outs].reshape(2 * HARMONICS.size * 2 * 4, len(outs) * 4)
+def _moment_tensor(iM: int, iMp: int):
+    """``_cross_tensors`` as one real matrix for the moments of ``third_order_blocks``:
+    Re(m · K) = m.view(float) @ T for the complex moments m at φ = 0, (t, 2·h·2·4) in the order
+    (kind, h, a, bc), with T of shape (2·2·h·2·4 interleaved Re/Im rows, 2 gain/loss · 4 out ·
+    4 in). The outputs read at φ = π/2 take the moments rotated by π/2 (a phase per moment,
+    ``third_order_blocks``), folded in here."""
+    K = _cross_tensors(iM, iMp)  # (gl, kind, h, a, bc, out, in)
+    shift = (1j ** HARMONICS)[:, None, None]  # (h, a, bc)
+    rotation = np.stack([np.broadcast_to(shift * np.conj(ROTATION), (HARMONICS.size, 2, 4)),
+                         np.broadcast_to(shift * ROTATION, (HARMONICS.size, 2, 4))])
+    read_at = np.array(OUT_ANGLE, dtype=bool)  # read at π/2
+    K = np.where(read_at[:, None], K * rotation[..., None, None], K)
+    K = np.moveaxis(K, 0, -3).reshape(2 * HARMONICS.size * 2 * 4, 2 * 4 * 4)
+    out = np.empty((2 * K.shape[0], K.shape[1]))
+    out[0::2], out[1::2] = K.real, -K.imag  # Re(m K) = Re m Re K − Im m Im K
+    return out
 
 
 #: R_bb R̄_cc of the spin rotation by π/2 about z, R = diag(e^{−iπ/4}, e^{iπ/4}), per bc
@@ -224,11 +235,34 @@ def _harmonics(values, phi):
     return values @ np.exp(-1j * np.outer(phi, k)) / phi.size
 
 
-def _shifted(spectrum, shifts):
-    """spectrum[..., (m − k) mod n] for every k of ``shifts``: shape (..., len(shifts), n).
-    The spectrum of x(φ) e^{ikφ} on the uniform n-point grid is that of x shifted by k."""
-    n = spectrum.shape[-1]
-    return spectrum[..., (np.arange(n)[None, :] - np.asarray(shifts)[:, None]) % n]
+@lru_cache(maxsize=None)
+def _projector_harmonic():
+    """Every entry of P^M(φ) (``bands.projector``) is one harmonic, c_bc(M) e^{i k_bc φ}, with
+    c_bc(M) = phase_bc · weight_bc(M), the weight real: returns k_bc (4,), phase_bc (4,) and
+    {M: weight_bc (4,)}, bc = 2b + c. Raises RuntimeError if the projector has another form."""
+    n = 8
+    phi = 2 * np.pi * np.arange(n) / n
+    coefficients = {M: _harmonics(np.moveaxis(projector(M, phi), 0, -1), phi).reshape(4, 3)
+                    for M in BANDS}  # harmonics −1, 0, 1
+    k = np.argmax(np.abs(coefficients[BANDS[0]]), axis=1)
+    phase = coefficients[BANDS[0]][np.arange(4), k]
+    weights = {}
+    for M, c in coefficients.items():
+        single = c.copy()
+        single[np.arange(4), k] = 0
+        weight = c[np.arange(4), k] / phase
+        if np.abs(single).max() > 1e-12 or np.abs(weight.imag).max() > 1e-12:
+            raise RuntimeError("the projector is not one harmonic per entry with a real weight")
+        weights[M] = weight.real
+    return tuple(int(v) for v in k - 1), phase, weights
+
+
+def _even_spectrum(values):
+    """The discrete Fourier transform of real values that are even on the uniform grid
+    (values[(n − j) mod n] = values[j]; n even), along the last axis: real, from the half-length
+    real transform."""
+    half = np.fft.rfft(values).real
+    return np.concatenate([half, half[:, -2:0:-1]], axis=-1)
 
 
 def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
@@ -242,10 +276,13 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
 
     The same uniform n-point rules as ``second_order_amplitude`` and ``third_order_cross``
     (φ' and φ'' on one grid), evaluated in O(n log n) per transition: t2 on the φ' grid is a
-    circular correlation over φ'' (the right factor depends on φ'' − φ' only), done by FFT;
-    the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and ⟨e^{ihφ'} ū_a t_bc⟩ contracted
-    with the fixed tensors of ``_cross_tensors``. (The direct double sum, O(n²), is
-    ``second_order_amplitude``, kept for the full-angular reference.)
+    circular correlation over φ'' (the right factor depends on φ'' − φ' only), formed in the
+    spectral domain; the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and
+    ⟨e^{ihφ'} ū_a t_bc⟩, taken from the spectrum of t2 by Parseval and contracted with the fixed
+    tensors of ``_cross_tensors`` (``_moment_tensor``). Real arithmetic throughout: the spectra of
+    the even u are real and every projector entry is one harmonic (docs/beyond_born.md §6).
+    (The direct double sum, O(n²), is ``second_order_amplitude``, kept for the full-angular
+    reference.) Raises ValueError if n is not a multiple of 4.
     """
     n = n_angles or angular_points(point, grid)
     single = lambdas is None
@@ -253,23 +290,16 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     phi = 2 * np.pi * np.arange(n) / n  # φ' and φ'' grid
     # harmonics h − 1, h, h + 1 of the moments: U1 is u1 times a polynomial of degree 1 in e^{iφ'}
     wide = np.arange(HARMONICS[0] - 1, HARMONICS[-1] + 2)
-    phase_t = (np.exp(1j * np.outer(wide, phi)) / n).T  # (φ', h)
     # rotational covariance: everything at φ = π/2 is the value at φ = 0, rotated by π/2 about
     # z: X(π/2, φ' + π/2) = R X(0, φ') R†, R = diag(e^{−iπ/4}, e^{iπ/4}); on the moments this is
     # a phase i^h (the shift of φ' by n/4 grid points: n is a multiple of 4) times R_bb R̄_cc
-    # (the rotation of t2; its conjugate for the moments with t̄2)
+    # (the rotation of t2; its conjugate for the moments with t̄2), folded into _moment_tensor
     if n % 4:
         raise ValueError(f"the third-order rule needs a multiple of 4 angles, got {n}")
-    shift = (1j ** HARMONICS)[:, None, None]  # (h, a, bc)
-    rotation_t2 = shift * ROTATION[None, None, :]
-    rotation_conj = shift * np.conj(ROTATION)[None, None, :]
-    # P^M_bc(φ'') has harmonics −1, 0, 1 only: (b, c, k)
-    projector_harmonics = {M_r: _harmonics(np.moveaxis(projector(M_r, phi), 0, -1), phi)
-                           for M_r in BANDS}
+    # P^M_bc(φ'') = c_bc(M) e^{i k_bc φ''}: one harmonic per entry (``_projector_harmonic``)
+    k_bc, phase_bc, weight_bc = _projector_harmonic()
     spin = np.array([1.0, -1.0])  # σ_z eigenvalue of the diagonal entries
-    tensors = {(gl, A): _stacked_cross(BANDS.index(M), BANDS.index(Mp), gl, A)
-               for gl in (0, 1) for A in (0, 1)}
-    outs = {A: [o for o in range(4) if OUT_ANGLE[o] == A] for A in (0, 1)}
+    tensor = _moment_tensor(BANDS.index(M), BANDS.index(Mp))
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
     zero = np.zeros((1, 1))
     chunk = max(16, CHUNK_BUDGET // n)
@@ -278,54 +308,61 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         p, pp = grid.p[jj], grid.p[jjp]
         t = p.size
         E = grid.band_energy(M, p)
-        u1 = dis.amplitude_shape(point, _momentum_transfer(p, zero, pp, phi[None]))  # (t, 1, n)
-        states = [(M_r, pr, J,
-                   dis.amplitude_shape(point, _momentum_transfer(p, zero, pr, phi[None])),
-                   dis.amplitude_shape(point, _momentum_transfer(pr, zero, pp, phi[None])))
-                  for M_r, pr, J in on_shell_states(point.alpha_code, E)]
+        u1 = dis.amplitude_shape(point, _momentum_transfer(p, zero, pp, phi[None]))[:, 0]  # (t, n)
+        # Û1_{m+h} for the harmonics h of ``wide`` (the moments below): (t, n, h)
+        spectrum_u1 = _even_spectrum(u1)
+        reach = wide.size // 2
+        wrapped_u1 = np.concatenate(
+            [spectrum_u1[:, -reach:], spectrum_u1, spectrum_u1[:, :reach]], axis=1)
+        windows = np.ascontiguousarray(sliding_window_view(wrapped_u1, wide.size, axis=1))
+        # t2 at (0, φ') is the circular correlation over φ'' of the left factor
+        # L = u_l S P^{M_r} (entry (b, c) = u_l (1 + i s_b x_l sin φ'') P_bc(φ'')) with the
+        # right one R(δ) = u_r (1 + i s_c x_r sin(−δ)), δ = φ'' − φ', diagonal in c:
+        # t2 = ifft(fft(L) · n ifft(R)), x_l = λ p p_r, x_r = λ p_r p'. u depends on |q| only,
+        # so u_l(φ'') and u_r(δ) are even and their spectra F and G real; the sines are
+        # i s x sin = (s x/2)(e − ē), and P_bc a single harmonic, so the spectra are
+        #   fft(L)_bc = c_bc(M_r) (F_k + s_b (x_l/2)(F_{k+1} − F_{k−1})),  k = k_bc,
+        #   n ifft(R)_c = G + s_c (x_r/2)(G_{m−1} − G_{m+1}),
+        # F_k[m] = F[m − k]: real sums, with the constant phase of c_bc taken out (c_bc(M) =
+        # phase_bc · weight_bc(M), the weight real), two transforms per intermediate state and
+        # the inverse one once for the sum over states
+        states = []
+        for M_r, pr, J in on_shell_states(point.alpha_code, E):
+            u_l = dis.amplitude_shape(point, _momentum_transfer(p, zero, pr, phi[None]))[:, 0]
+            u_r = dis.amplitude_shape(point, _momentum_transfer(pr, zero, pp, phi[None]))[:, 0]
+            F = _even_spectrum(u_l)
+            wrapped = np.concatenate([F[:, -2:], F, F[:, :2]], axis=1)  # F_k = wrapped[2 − k:][:n]
+            G = _even_spectrum(u_r)  # = n ifft(u_r), u_r even
+            D = 0.5 * (np.roll(G, 1, axis=-1) - np.roll(G, -1, axis=-1))
+            states.append((weight_bc[M_r], pr, J, wrapped, G, D))
         for (G3, L3), lam in zip(result, lambdas):
-            # t2 at (0, φ') is the circular correlation over φ'' of the left factor
-            # L = u_l S P^{M_r} (entry (b, c) = u_l (1 + i s_b x_l sin φ'') P_bc(φ'')) with the
-            # right one R(δ) = u_r (1 + i s_c x_r sin(−δ)), δ = φ'' − φ', diagonal in c:
-            # t2 = ifft(fft(L) · n ifft(R)). Both factors are u times a trigonometric
-            # polynomial of degree ≤ 2, so their spectra are shifted copies of the spectra of
-            # u_l and u_r: two transforms per intermediate state, and the inverse one once for
-            # the sum over states
-            spectrum = np.zeros((t, 2, 2, n), dtype=complex)
-            for M_r, pr, J, u_l, u_r in states:
-                x_l = 0.5 * spin[None, :] * (lam * p * pr)[:, None]  # (t, b): i s x sin = x/2 (e − ē)
-                sine_l = np.stack([-x_l, np.ones_like(x_l), x_l], axis=-1)  # (t, b, k1)
-                # harmonics of (1 + i s_b x_l sin φ'') P_bc(φ''): a convolution, (t, b, c, k)
-                h = sum(sine_l[:, :, None, k1, None]
-                        * np.pad(projector_harmonics[M_r], ((0, 0), (0, 0), (k1, 2 - k1)))[None]
-                        for k1 in range(3))
-                left = h.reshape(t, 4, 5) @ _shifted(np.fft.fft(u_l[:, 0]), range(-2, 3))
-                x_r = 0.5 * spin[None, :] * (lam * pr * pp)[:, None]  # (t, c), sin(−δ)
-                sine_r = np.stack([x_r, np.ones_like(x_r), -x_r], axis=-1)  # harmonics −1, 0, 1
-                # n ifft of u e^{ikδ} is that of u shifted by −k
-                right = sine_r @ _shifted(n * np.fft.ifft(u_r[:, 0]), range(1, -2, -1))
-                spectrum += ((-0.5j * J / n)[:, None, None, None]
-                             * left.reshape(t, 2, 2, n) * right[:, None])
-            t2 = np.fft.ifft(spectrum, axis=-1).reshape(t, 4, n)
+            spectrum = np.zeros((4, t, n))  # real, times phase_bc
+            for weight, pr, J, wrapped, G, D in states:
+                x_l = (0.5 * lam * p * pr)[:, None]
+                xD = (lam * pr * pp)[:, None] * D
+                right = ((J[:, None] * (G + xD)), (J[:, None] * (G - xD)))  # s_c = +1, −1
+                for bc in range(4):
+                    b, c, k = bc // 2, bc % 2, k_bc[bc]
+                    left = wrapped[:, 2 - k:2 - k + n] + spin[b] * x_l * (
+                        wrapped[:, 1 - k:1 - k + n] - wrapped[:, 3 - k:3 - k + n])
+                    spectrum[bc] += weight[bc] * left * right[c]
             # moments (t, kind, h, a, bc) at φ = 0, at π/2 by rotation: ⟨e^{ihφ'} U1_a t̄2_bc⟩
             # and ⟨e^{ihφ'} Ū1_a t2_bc⟩, U1 at (0, φ') with diagonal entries
             # u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})): combinations of
-            # N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h), one matrix product for all
-            N = ((u1[:, 0, None, :] * t2).reshape(-1, n) @ phase_t).reshape(t, 4, -1)
+            # N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h). By Parseval, with t2 = ifft(spectrum) and
+            # the real spectrum Û1 of the even u1: N_h = Σ_m spectrum_m Û1_{m+h}/n², real
+            # sums, times the weight −(i/2)/n of the intermediate states (J is in the spectrum)
+            # and phase_bc, applied here rather than to the (4, t, n) array
+            N = np.matmul(spectrum.transpose(1, 0, 2), windows)  # (t, bc, h)
+            N = N * ((-0.5j / n**3) * phase_bc[:, None])
             c = (0.5 * spin[None, :] * (lam * p * pp)[:, None])[:, :, None, None]  # (t, a)
-
-            def moments_of(X, sign):  # (t, bc, h ∓ 1) → (t, h, a, bc)
-                out = X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2])
-                return np.moveaxis(out, -1, 1)
-
-            m1 = moments_of(np.conj(N[:, :, ::-1]), 1)
-            m2 = moments_of(N, -1)
-            moments = {0: np.stack([m1, m2], axis=1).reshape(t, -1),
-                       1: np.stack([m1 * rotation_conj, m2 * rotation_t2], axis=1).reshape(t, -1)}
-            for gl, target in ((0, G3), (1, L3)):
-                for A in (0, 1):
-                    target[s:s + chunk, outs[A]] = (moments[A] @ tensors[gl, A]).real.reshape(
-                        t, len(outs[A]), 4)
+            moments = np.empty((t, 2, HARMONICS.size, 2, 4), dtype=complex)
+            for kind, X, sign in ((0, np.conj(N[:, :, ::-1]), 1), (1, N, -1)):
+                # (t, bc, h ∓ 1) → (t, h, a, bc)
+                moments[:, kind] = np.moveaxis(
+                    X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2]), -1, 1)
+            blocks = (moments.reshape(t, -1).view(float) @ tensor).reshape(t, 2, 4, 4)
+            G3[s:s + chunk], L3[s:s + chunk] = blocks[:, 0], blocks[:, 1]
     return result[0] if single else result
 
 
