@@ -49,8 +49,9 @@ THIRD_ORDER_WORKSPACE_MIB = 100
 #: a study whose largest job would need more than this is refused (solver.max_job_memory_mb)
 DEFAULT_MAX_JOB_MIB = 16000
 #: CPU time per grid point and τ relative to born, for ordering jobs before any calibration
-#: (30-τ slices, benchmarks/README.md: relaxation 0.7–1.0× born, beyond_born 2.1–4.7×)
-RELATIVE_KERNEL_COST = {"relaxation": 1.0, "born": 1.0, "beyond_born": 3.0}
+#: (30-τ slices, benchmarks/README.md: relaxation 0.7–1.0× born, beyond_born 2.0–3.4× since the
+#: third-order blocks are evaluated in real arithmetic)
+RELATIVE_KERNEL_COST = {"relaxation": 1.0, "born": 1.0, "beyond_born": 2.5}
 
 
 @dataclass
