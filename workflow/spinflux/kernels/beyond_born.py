@@ -182,26 +182,24 @@ def _cross_tensors(iM: int, iMp: int):
     phase = np.exp(-1j * np.outer(HARMONICS, phi_in)) / n_K  # (h, φ')
     P_in = projector(Mp, phi_in)[:, None]
     f_in = harmonic_basis(phi_in)
+    # every unit U1 = E_aa and t2 = E_bc at once, on leading axes (a, bc)
+    units = np.eye(4).reshape(4, 2, 2).astype(complex)  # E_bc, bc = 2b + c
+    U1 = units[[0, 3]][:, None, None, None]  # (a, 1, 1, 1, 2, 2)
+    t2 = units[None, :, None, None]  # (1, bc, 1, 1, 2, 2)
     K = np.zeros((2, 2, HARMONICS.size, 2, 4, 4, 4), dtype=complex)
     for A, phi_out in enumerate((0.0, np.pi / 2)):
         P_out = projector(M, phi_out)
         f_out = harmonic_basis(phi_out)[None]
-        for a in range(2):
-            U1 = np.zeros((2, 2), complex)
-            U1[a, a] = 1
-            for bc in range(4):
-                t2 = np.zeros((2, 2), complex)
-                t2[bc // 2, bc % 2] = 1
-                real = third_order_cross(U1, t2, P_out, P_in, f_in, f_out)
-                imag = third_order_cross(U1, 1j * t2, P_out, P_in, f_in, f_out)
-                for gl in range(2):
-                    for kind, sign in ((0, 1), (1, -1)):
-                        B = 0.5 * (real[gl] + sign * 1j * imag[gl])  # (φ', in, 2, 2)
-                        for out in range(4):
-                            if OUT_ANGLE[out] != A:
-                                continue
-                            comp = 0.5 * np.einsum("ab,qiba->qi", SIGMA[OUT_SIGMA[out]], B)
-                            K[gl, kind, :, a, bc, out] = phase @ comp
+        real = third_order_cross(U1, t2, P_out, P_in, f_in, f_out)
+        imag = third_order_cross(U1, 1j * t2, P_out, P_in, f_in, f_out)
+        for gl in range(2):
+            for kind, sign in ((0, 1), (1, -1)):
+                B = 0.5 * (real[gl] + sign * 1j * imag[gl])  # (a, bc, φ', in, 2, 2)
+                for out in range(4):
+                    if OUT_ANGLE[out] != A:
+                        continue
+                    comp = 0.5 * np.einsum("xy,...yx->...", SIGMA[OUT_SIGMA[out]], B)
+                    K[gl, kind, :, :, :, out] = np.einsum("hq,abqi->habi", phase, comp)
     return K
 
 
