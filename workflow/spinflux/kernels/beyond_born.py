@@ -260,7 +260,7 @@ def _even_spectrum(values):
     (values[(n − j) mod n] = values[j]; n even), along the last axis: real, from the half-length
     real transform."""
     half = np.fft.rfft(values).real
-    return np.concatenate([half, half[:, -2:0:-1]], axis=-1)
+    return np.concatenate([half, half[..., -2:0:-1]], axis=-1)
 
 
 def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
