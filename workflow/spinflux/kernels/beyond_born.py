@@ -249,7 +249,8 @@ def _projector_harmonic():
         single = c.copy()
         single[np.arange(4), k] = 0
         weight = c[np.arange(4), k] / phase
-        if np.abs(single).max() > 1e-12 or np.abs(weight.imag).max() > 1e-12:
+        # written so that a NaN weight (a zero entry of the first band's projector) fails too
+        if not (np.abs(single).max() <= 1e-12 and np.abs(weight.imag).max() <= 1e-12):
             raise RuntimeError("the projector is not one harmonic per entry with a real weight")
         weights[M] = weight.real
     return tuple(int(v) for v in k - 1), phase, weights
@@ -257,8 +258,8 @@ def _projector_harmonic():
 
 def _even_spectrum(values):
     """The discrete Fourier transform of real values that are even on the uniform grid
-    (values[(n − j) mod n] = values[j]; n even), along the last axis: real, from the half-length
-    real transform."""
+    (values[(n − j) mod n] = values[j]; n even), along the last axis: real, from numpy's real
+    transform (its n/2 + 1 coefficients, mirrored)."""
     half = np.fft.rfft(values).real
     return np.concatenate([half, half[..., -2:0:-1]], axis=-1)
 
@@ -277,8 +278,9 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     circular correlation over φ'' (the right factor depends on φ'' − φ' only), formed in the
     spectral domain; the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and
     ⟨e^{ihφ'} ū_a t_bc⟩, taken from the spectrum of t2 by Parseval and contracted with the fixed
-    tensors of ``_cross_tensors`` (``_moment_tensor``). Real arithmetic throughout: the spectra of
-    the even u are real and every projector entry is one harmonic (docs/beyond_born.md §6).
+    tensors of ``_cross_tensors`` (``_moment_tensor``). Every array over the n angles is real: the
+    spectra of the even u are real and every projector entry is one harmonic
+    (docs/beyond_born.md §6); only the nine moments per transition are complex.
     (The direct double sum, O(n²), is ``second_order_amplitude``, kept for the full-angular
     reference.) Raises ValueError if n is not a multiple of 4.
     """
@@ -322,8 +324,8 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         #   fft(L)_bc = c_bc(M_r) (F_k + s_b (x_l/2)(F_{k+1} − F_{k−1})),  k = k_bc,
         #   n ifft(R)_c = G + s_c (x_r/2)(G_{m−1} − G_{m+1}),
         # F_k[m] = F[m − k]: real sums, with the constant phase of c_bc taken out (c_bc(M) =
-        # phase_bc · weight_bc(M), the weight real), two transforms per intermediate state and
-        # the inverse one once for the sum over states
+        # phase_bc · weight_bc(M), the weight real); two transforms per intermediate state, and
+        # t2 is never transformed back (the moments below)
         states = []
         for M_r, pr, J in on_shell_states(point.alpha_code, E):
             u_l = dis.amplitude_shape(point, _momentum_transfer(p, zero, pr, phi[None]))[:, 0]
@@ -348,7 +350,8 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
             # and ⟨e^{ihφ'} Ū1_a t2_bc⟩, U1 at (0, φ') with diagonal entries
             # u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})): combinations of
             # N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h). By Parseval, with t2 = ifft(spectrum) and
-            # the real spectrum Û1 of the even u1: N_h = Σ_m spectrum_m Û1_{m+h}/n², real
+            # the spectrum Û1 of u1 (real and even, as u1 is): N_h = Σ_m spectrum_m Û1_{m+h}/n²,
+            # real
             # sums, times the weight −(i/2)/n of the intermediate states (J is in the spectrum)
             # and phase_bc, applied here rather than to the (4, t, n) array
             N = np.matmul(spectrum.transpose(1, 0, 2), windows)  # (t, bc, h)
