@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-
 from .batches import MAX_SYSTEM_POINTS, solve_method
 from .grid import GridSettings, build_grid, coarse_settings
 from .parameters import ParameterError, PointParams

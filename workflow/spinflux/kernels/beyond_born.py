@@ -256,6 +256,12 @@ def _projector_harmonic():
     return tuple(int(v) for v in k - 1), phase, weights
 
 
+def _wrapped(spectrum, reach: int):
+    """``spectrum`` (t, n) extended periodically by ``reach`` entries on each side, so that
+    the shifted copies spectrum[(m − k) mod n], |k| ≤ reach, are slices of it."""
+    return np.pad(spectrum, ((0, 0), (reach, reach)), mode="wrap")
+
+
 def _even_spectrum(values):
     """The discrete Fourier transform of real values that are even on the uniform grid
     (values[(n − j) mod n] = values[j]; n even), along the last axis: real, from numpy's real
@@ -310,10 +316,7 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         E = grid.band_energy(M, p)
         u1 = dis.amplitude_shape(point, _momentum_transfer(p, zero, pp, phi[None]))[:, 0]  # (t, n)
         # Û1_{m+h} for the harmonics h of ``wide`` (the moments below): (t, n, h)
-        spectrum_u1 = _even_spectrum(u1)
-        reach = wide.size // 2
-        wrapped_u1 = np.concatenate(
-            [spectrum_u1[:, -reach:], spectrum_u1, spectrum_u1[:, :reach]], axis=1)
+        wrapped_u1 = _wrapped(_even_spectrum(u1), wide.size // 2)
         windows = np.ascontiguousarray(sliding_window_view(wrapped_u1, wide.size, axis=1))
         # t2 at (0, φ') is the circular correlation over φ'' of the left factor
         # L = u_l S P^{M_r} (entry (b, c) = u_l (1 + i s_b x_l sin φ'') P_bc(φ'')) with the
@@ -330,10 +333,10 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         for M_r, pr, J in on_shell_states(point.alpha_code, E):
             u_l = dis.amplitude_shape(point, _momentum_transfer(p, zero, pr, phi[None]))[:, 0]
             u_r = dis.amplitude_shape(point, _momentum_transfer(pr, zero, pp, phi[None]))[:, 0]
-            F = _even_spectrum(u_l)
-            wrapped = np.concatenate([F[:, -2:], F, F[:, :2]], axis=1)  # F_k = wrapped[2 − k:][:n]
+            wrapped = _wrapped(_even_spectrum(u_l), 2)  # F_k = wrapped[2 − k:][:n]
             G = _even_spectrum(u_r)  # = n ifft(u_r), u_r even
-            D = 0.5 * (np.roll(G, 1, axis=-1) - np.roll(G, -1, axis=-1))
+            G_wrapped = _wrapped(G, 1)
+            D = 0.5 * (G_wrapped[:, :-2] - G_wrapped[:, 2:])  # (G[m − 1] − G[m + 1])/2
             states.append((weight_bc[M_r], pr, J, wrapped, G, D))
         for (G3, L3), lam in zip(result, lambdas):
             spectrum = np.zeros((4, t, n))  # real, times phase_bc
@@ -351,17 +354,16 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
             # u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})): combinations of
             # N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h). By Parseval, with t2 = ifft(spectrum) and
             # the spectrum Û1 of u1 (real and even, as u1 is): N_h = Σ_m spectrum_m Û1_{m+h}/n²,
-            # real
-            # sums, times the weight −(i/2)/n of the intermediate states (J is in the spectrum)
-            # and phase_bc, applied here rather than to the (4, t, n) array
+            # real sums, times the weight −(i/2)/n of the intermediate states (J is in the
+            # spectrum) and phase_bc, applied here rather than to the (4, t, n) array
             N = np.matmul(spectrum.transpose(1, 0, 2), windows)  # (t, bc, h)
             N = N * ((-0.5j / n**3) * phase_bc[:, None])
             c = (0.5 * spin[None, :] * (lam * p * pp)[:, None])[:, :, None, None]  # (t, a)
             moments = np.empty((t, 2, HARMONICS.size, 2, 4), dtype=complex)
             for kind, X, sign in ((0, np.conj(N[:, :, ::-1]), 1), (1, N, -1)):
                 # (t, bc, h ∓ 1) → (t, h, a, bc)
-                moments[:, kind] = np.moveaxis(
-                    X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2]), -1, 1)
+                combined = X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2])
+                moments[:, kind] = np.moveaxis(combined, -1, 1)
             blocks = (moments.reshape(t, -1).view(float) @ tensor).reshape(t, 2, 4, 4)
             G3[s:s + chunk], L3[s:s + chunk] = blocks[:, 0], blocks[:, 1]
     return result[0] if single else result
