@@ -175,7 +175,8 @@ class LinearSystem:
         """The matrix A = St − Prec of the whole batch in band storage with fill-in rows, as
         narrow as its widest collision operator allows (banded.BlockTridiagonal.width)."""
         width = max(unit.width for unit in {id(u): u for u in self.units}.values())
-        ab = np.empty((3 * width + 1, 4 * self.p.size))
+        # Fortran order, so that gbtrf factors it in place (banded.factor)
+        ab = np.empty((3 * width + 1, 4 * self.p.size), order="F")
         # the points of a τ sweep are consecutive and share their unit: one broadcast product
         # per sweep writes all their columns (a copy per point was a fifth of a Born slice)
         for start, stop in self.sweeps():
