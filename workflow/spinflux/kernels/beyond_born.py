@@ -226,6 +226,42 @@ def _moment_tensor(iM: int, iMp: int):
 ROTATION = np.array([1.0, -1j, 1j, 1.0])
 
 
+def _blocks_from_sums(N, gamma, iM: int, iMp: int):
+    """Gain and loss blocks (t, 2, 4, 4) of ``third_order_blocks`` from the real Parseval sums
+    N (t, 4 bc, 9 harmonics h = −4 … 4), N_h = Σ_m spectrum_m Û1_{m+h}, for n = 1 (the blocks
+    scale as 1/n³), and γ = λ p p'/2 (t,).
+
+    With the weight −(i/2) of the intermediate states and the phase of each projector entry,
+    N gives ⟨e^{ihφ'} u1 t2_bc⟩; U1 at (0, φ') has the diagonal entries
+    u1 (1 + i s_a x sin φ') = u1 (1 + s_a γ (e^{iφ'} − e^{−iφ'})), so the moments
+    ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ are N_{h±1} ± s_a γ (N_{h±2} − N_h)
+    combinations, contracted with the tensor of ``_moment_tensor``. Linear in N for fixed γ
+    and affine in γ: ``_spectral_map`` tabulates it."""
+    k_bc, phase_bc, _ = _projector_harmonic()
+    spin = np.array([1.0, -1.0])
+    t = N.shape[0]
+    N = N * (-0.5j * phase_bc[:, None])
+    c = (spin[None, :] * np.asarray(gamma)[:, None])[:, :, None, None]  # (t, a, 1, 1)
+    moments = np.empty((t, 2, HARMONICS.size, 2, 4), dtype=complex)
+    for kind, X, sign in ((0, np.conj(N[:, :, ::-1]), 1), (1, N, -1)):
+        # (t, bc, h ∓ 1) → (t, h, a, bc)
+        combined = X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2])
+        moments[:, kind] = np.moveaxis(combined, -1, 1)
+    tensor = _moment_tensor(iM, iMp)
+    return (moments.reshape(t, -1).view(float) @ tensor).reshape(t, 2, 4, 4)
+
+
+@lru_cache(maxsize=None)
+def _spectral_map(iM: int, iMp: int):
+    """``_blocks_from_sums`` as one real matrix Q (4·9, 2·32): for sums N (t, 36) and γ (t,),
+    the blocks are Q₀ᵀN + γ Q₁ᵀN with Q = [Q₀ | Q₁]. Tabulated by evaluating it on the 36 unit
+    sums at γ = 0 and γ = 1 (exact: it is linear in N and affine in γ)."""
+    unit = np.eye(4 * (HARMONICS.size + 2)).reshape(-1, 4, HARMONICS.size + 2)
+    at_0 = _blocks_from_sums(unit, np.zeros(len(unit)), iM, iMp).reshape(len(unit), -1)
+    at_1 = _blocks_from_sums(unit, np.ones(len(unit)), iM, iMp).reshape(len(unit), -1)
+    return np.hstack([at_0, at_1 - at_0])
+
+
 def _harmonics(values, phi):
     """Fourier coefficients c_k, k = −1, 0, 1, of a trigonometric polynomial of degree ≤ 1
     sampled on the uniform angles ``phi`` (last axis of ``values``): shape (..., 3)."""
@@ -305,7 +341,7 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     # P^M_bc(φ'') = c_bc(M) e^{i k_bc φ''}: one harmonic per entry (``_projector_harmonic``)
     k_bc, phase_bc, weight_bc = _projector_harmonic()
     spin = np.array([1.0, -1.0])  # σ_z eigenvalue of the diagonal entries
-    tensor = _moment_tensor(BANDS.index(M), BANDS.index(Mp))
+    spectral_map = _spectral_map(BANDS.index(M), BANDS.index(Mp))
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
     zero = np.zeros((1, 1))
     chunk = max(16, CHUNK_BUDGET // n)
@@ -349,22 +385,14 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
                     left = wrapped[:, 2 - k:2 - k + n] + spin[b] * x_l * (
                         wrapped[:, 1 - k:1 - k + n] - wrapped[:, 3 - k:3 - k + n])
                     spectrum[bc] += weight[bc] * left * right[c]
-            # moments (t, kind, h, a, bc) at φ = 0, at π/2 by rotation: ⟨e^{ihφ'} U1_a t̄2_bc⟩
-            # and ⟨e^{ihφ'} Ū1_a t2_bc⟩, U1 at (0, φ') with diagonal entries
-            # u1 (1 + i s_a x sin φ') = u1 (1 + (s_a x/2)(e^{iφ'} − e^{−iφ'})): combinations of
-            # N_h = ⟨e^{ihφ'} u1 t2⟩ (and of N̄_−h). By Parseval, with t2 = ifft(spectrum) and
-            # the spectrum Û1 of u1 (real and even, as u1 is): N_h = Σ_m spectrum_m Û1_{m+h}/n²,
-            # real sums, times the weight −(i/2)/n of the intermediate states (J is in the
-            # spectrum) and phase_bc, applied here rather than to the (4, t, n) array
-            N = np.matmul(spectrum.transpose(1, 0, 2), windows)  # (t, bc, h)
-            N = N * ((-0.5j / n**3) * phase_bc[:, None])
-            c = (0.5 * spin[None, :] * (lam * p * pp)[:, None])[:, :, None, None]  # (t, a)
-            moments = np.empty((t, 2, HARMONICS.size, 2, 4), dtype=complex)
-            for kind, X, sign in ((0, np.conj(N[:, :, ::-1]), 1), (1, N, -1)):
-                # (t, bc, h ∓ 1) → (t, h, a, bc)
-                combined = X[:, None, :, 1:-1] + sign * c * (X[:, None, :, 2:] - X[:, None, :, :-2])
-                moments[:, kind] = np.moveaxis(combined, -1, 1)
-            blocks = (moments.reshape(t, -1).view(float) @ tensor).reshape(t, 2, 4, 4)
+            # moments ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ at φ = 0 (at π/2 by
+            # rotation) are linear in the nine Parseval sums N_h = Σ_m spectrum_m Û1_{m+h}
+            # (real), with coefficients 1 and ±γ_a: one real product with the fixed map of
+            # ``_spectral_map`` (``_blocks_from_sums`` is that map, written out)
+            N = np.matmul(spectrum.transpose(1, 0, 2), windows).reshape(t, -1)  # (t, bc·h)
+            both = N @ spectral_map  # (t, 2·32): the parts without and with γ
+            gamma = (0.5 * lam * p * pp)[:, None]
+            blocks = ((both[:, :32] + gamma * both[:, 32:]) / n**3).reshape(t, 2, 4, 4)
             G3[s:s + chunk], L3[s:s + chunk] = blocks[:, 0], blocks[:, 1]
     return result[0] if single else result
 
