@@ -18,7 +18,8 @@ MAX_SYSTEM_POINTS = 40_000
 #: the loading of its compiled code cost ~0.6 s per process. Measured in fresh processes
 #: (benchmarks/README.md): at 3.5–4.2·10⁵ (the default study's largest jobs) the two are within
 #: ±15 % either way; 300-τ slices of 1.07·10⁶ take 0.71–0.85× LAPACK's time, and the jobs of a
-#: 10⁵-point study (~10⁷) 0.65× in total
+#: 10⁵-point study (~10⁷) 0.65× in total. Rechecked after LAPACK began factoring in place
+#: (banded.factor): 0.60–0.83× at 1.07·10⁶ (born, relaxation, beyond_born), 1.2–1.4× at 2.3·10⁵
 BLOCK_ELIMINATION_MIN = 1_000_000
 
 
