@@ -231,13 +231,14 @@ def _blocks_from_sums(N, gamma, iM: int, iMp: int):
     N (t, 4 bc, 9 harmonics h = −4 … 4), N_h = Σ_m spectrum_m Û1_{m+h}, for n = 1 (the blocks
     scale as 1/n³), and γ = λ p p'/2 (t,).
 
-    With the weight −(i/2) of the intermediate states and the phase of each projector entry,
-    N gives ⟨e^{ihφ'} u1 t2_bc⟩; U1 at (0, φ') has the diagonal entries
-    u1 (1 + i s_a x sin φ') = u1 (1 + s_a γ (e^{iφ'} − e^{−iφ'})), so the moments
-    ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ are N_{h±1} ± s_a γ (N_{h±2} − N_h)
-    combinations, contracted with the tensor of ``_moment_tensor``. Linear in N for fixed γ
-    and affine in γ: ``_spectral_map`` tabulates it."""
-    k_bc, phase_bc, _ = _projector_harmonic()
+    Times the weight −(i/2) of the intermediate states and the phase of each projector entry,
+    N_h gives ⟨e^{ihφ'} u1 t2_bc⟩ (called N_h again below); U1 at (0, φ') has the diagonal
+    entries u1 (1 + i s_a x sin φ') = u1 (1 + s_a γ (e^{iφ'} − e^{−iφ'})), so for h = −3 … 3
+    the moments are ⟨e^{ihφ'} Ū1_a t2_bc⟩ = N_h − s_a γ (N_{h+1} − N_{h−1}) and
+    ⟨e^{ihφ'} U1_a t̄2_bc⟩ = X_h + s_a γ (X_{h+1} − X_{h−1}) with X_h = conj(N_{−h}); they are
+    contracted with the tensor of ``_moment_tensor``. Linear in N for fixed γ and affine in γ:
+    ``_spectral_map`` tabulates it."""
+    _, phase_bc, _ = _projector_harmonic()
     spin = np.array([1.0, -1.0])
     t = N.shape[0]
     N = N * (-0.5j * phase_bc[:, None])
@@ -254,7 +255,7 @@ def _blocks_from_sums(N, gamma, iM: int, iMp: int):
 @lru_cache(maxsize=None)
 def _spectral_map(iM: int, iMp: int):
     """``_blocks_from_sums`` as one real matrix Q (4·9, 2·32): for sums N (t, 36) and γ (t,),
-    the blocks are Q₀ᵀN + γ Q₁ᵀN with Q = [Q₀ | Q₁]. Tabulated by evaluating it on the 36 unit
+    the blocks are (Q₀ᵀN + γ Q₁ᵀN)/n³ with Q = [Q₀ | Q₁]. Tabulated by evaluating it on the 36 unit
     sums at γ = 0 and γ = 1 (exact: it is linear in N and affine in γ)."""
     unit = np.eye(4 * (HARMONICS.size + 2)).reshape(-1, 4, HARMONICS.size + 2)
     at_0 = _blocks_from_sums(unit, np.zeros(len(unit)), iM, iMp).reshape(len(unit), -1)
@@ -319,10 +320,10 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     (φ' and φ'' on one grid), evaluated in O(n log n) per transition: t2 on the φ' grid is a
     circular correlation over φ'' (the right factor depends on φ'' − φ' only), formed in the
     spectral domain; the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and
-    ⟨e^{ihφ'} ū_a t_bc⟩, taken from the spectrum of t2 by Parseval and contracted with the fixed
-    tensors of ``_cross_tensors`` (``_moment_tensor``). Every array over the n angles is real: the
-    spectra of the even u are real and every projector entry is one harmonic
-    (docs/beyond_born.md §6); only the nine moments per transition are complex.
+    ⟨e^{ihφ'} ū_a t_bc⟩ contracted with the fixed tensors of ``_cross_tensors``. Both steps are
+    linear in nine real sums per projector entry, taken from the spectrum of t2 by Parseval,
+    and are applied as one real matrix (``_spectral_map``). Every array is real: the spectra of
+    the even u are real and every projector entry is one harmonic (docs/beyond_born.md §6).
     (The direct double sum, O(n²), is ``second_order_amplitude``, kept for the full-angular
     reference.) Raises ValueError if n is not a multiple of 4.
     """
@@ -339,7 +340,7 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     if n % 4:
         raise ValueError(f"the third-order rule needs a multiple of 4 angles, got {n}")
     # P^M_bc(φ'') = c_bc(M) e^{i k_bc φ''}: one harmonic per entry (``_projector_harmonic``)
-    k_bc, phase_bc, weight_bc = _projector_harmonic()
+    k_bc, _, weight_bc = _projector_harmonic()
     spin = np.array([1.0, -1.0])  # σ_z eigenvalue of the diagonal entries
     spectral_map = _spectral_map(BANDS.index(M), BANDS.index(Mp))
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
@@ -387,8 +388,9 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
                     spectrum[bc] += weight[bc] * left * right[c]
             # moments ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ at φ = 0 (at π/2 by
             # rotation) are linear in the nine Parseval sums N_h = Σ_m spectrum_m Û1_{m+h}
-            # (real), with coefficients 1 and ±γ_a: one real product with the fixed map of
-            # ``_spectral_map`` (``_blocks_from_sums`` is that map, written out)
+            # (real), with coefficients 1 and ±γ s_a: one real product with the fixed map of
+            # ``_spectral_map`` (``_blocks_from_sums`` is that map, written out). 1/n³: 1/n² from
+            # Parseval, 1/n from the weight −(i/2)/n of the intermediate states
             N = np.matmul(spectrum.transpose(1, 0, 2), windows).reshape(t, -1)  # (t, bc·h)
             both = N @ spectral_map  # (t, 2·32): the parts without and with γ
             gamma = (0.5 * lam * p * pp)[:, None]
