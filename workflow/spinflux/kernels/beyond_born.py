@@ -342,6 +342,7 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     # P^M_bc(φ'') = c_bc(M) e^{i k_bc φ''}: one harmonic per entry (``_projector_harmonic``)
     k_bc, _, weight_bc = _projector_harmonic()
     spin = np.array([1.0, -1.0])  # σ_z eigenvalue of the diagonal entries
+    shifts = sorted(set(k_bc))
     spectral_map = _spectral_map(BANDS.index(M), BANDS.index(Mp))
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
     zero = np.zeros((1, 1))
@@ -378,13 +379,22 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         for (G3, L3), lam in zip(result, lambdas):
             spectrum = np.zeros((4, t, n))  # real, times phase_bc
             for weight, pr, J, wrapped, G, D in states:
-                x_l = (0.5 * lam * p * pr)[:, None]
-                xD = (lam * pr * pp)[:, None] * D
-                right = ((J[:, None] * (G + xD)), (J[:, None] * (G - xD)))  # s_c = +1, −1
+                if lam == 0:  # the λ = 0 blocks of the nonconserving torque: no S factors
+                    right = (J[:, None] * G,) * 2
+                    slope = dict.fromkeys(shifts)
+                else:
+                    x_l = (0.5 * lam * p * pr)[:, None]
+                    xD = (lam * pr * pp)[:, None] * D
+                    right = ((J[:, None] * (G + xD)), (J[:, None] * (G - xD)))  # s_c = +1, −1
+                    # (x_l/2)(F_{k+1} − F_{k−1}) once per shift k: the two diagonal entries
+                    # share k = 0
+                    slope = {k: x_l * (wrapped[:, 1 - k:1 - k + n] - wrapped[:, 3 - k:3 - k + n])
+                             for k in shifts}
                 for bc in range(4):
                     b, c, k = bc // 2, bc % 2, k_bc[bc]
-                    left = wrapped[:, 2 - k:2 - k + n] + spin[b] * x_l * (
-                        wrapped[:, 1 - k:1 - k + n] - wrapped[:, 3 - k:3 - k + n])
+                    left = wrapped[:, 2 - k:2 - k + n]
+                    if slope[k] is not None:
+                        left = left + slope[k] if spin[b] > 0 else left - slope[k]
                     spectrum[bc] += weight[bc] * left * right[c]
             # moments ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ at φ = 0 (at π/2 by
             # rotation) are linear in the nine Parseval sums N_h = Σ_m spectrum_m Û1_{m+h}
