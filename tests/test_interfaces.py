@@ -85,3 +85,28 @@ def test_negative_alpha_is_accepted(capsys):
     assert main(["solve", "--alpha", "-0.2", "--tau", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert math.isfinite(out["sigma_sH"])
+
+
+def test_the_solver_runs_on_one_blas_thread_and_restores_the_callers_setting(monkeypatch):
+    """Every BLAS call of the solver is small; a second BLAS thread only spins, and two
+    processes side by side on 2 cores took twice as long (solver.solve_batch). The caller's
+    setting (2 here, so that the check means something on any machine) comes back after."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from spinflux import observables, solver
+
+    seen = []
+    evaluate = observables.evaluate
+
+    def recording(*args, **kwargs):
+        seen.append({lib["num_threads"] for lib in threadpool_info()
+                     if lib["user_api"] == "blas"})
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(observables, "evaluate", recording)
+    point = spinflux.PointParams(alpha=0.2, tau=3.0, kernel="relaxation")
+    with threadpool_limits(2, user_api="blas"):
+        solver.solve_batch([point])
+        after = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    assert seen and all(threads == {1} for threads in seen)
+    assert after == {2}

@@ -9,8 +9,10 @@ estimate repeats the solve on two coarser grids (``grid.coarse_settings``).
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from . import observables
 from .equation import build_system
@@ -84,9 +86,23 @@ def _grids(points, settings):
     return [cache[(p.alpha, p.temperature)] for p in points]
 
 
+@lru_cache(maxsize=None)
+def _blas():
+    """The BLAS libraries loaded in this process (numpy's and scipy's), found once."""
+    return ThreadpoolController()
+
+
 def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error: bool = True,
                 method: str | None = None):
     """Solve a batch of PointParams; returns a dict of 1-D arrays, one entry per point.
+
+    Runs with one BLAS thread (restored afterwards): every BLAS call of the solver is small
+    (4×4 blocks, a band of 7, matrix products 120 wide at most), and a second thread only
+    spins. With OpenBLAS's default of one thread per core, a Coulomb beyond_born slice took
+    0.64–0.69 s (1.2 s of CPU) against 0.56–0.58 s, and two such processes side by side on 2
+    cores 1.0–1.6 s each against 0.58–0.80 s (benchmarks/README.md, sixth pass). Parallelism
+    comes from solving chunks in separate processes (the workflow's jobs; Snakemake sets
+    their BLAS threads to the rule's threads, 1).
 
     ``method``: "block" or "lapack" (``equation.LinearSystem.solve``); None chooses by the
     batch's size (``solve_method``). Results agree within a small fraction of their error
@@ -97,7 +113,11 @@ def solve_batch(points, settings: GridSettings = GridSettings(), estimate_error:
     (grid.coarse_settings);
     ``error_estimate`` is that of σ_sH. Names and units: ``spinflux.observables.TABLE``.
     """
-    points = list(points)
+    with _blas().limit(limits=1, user_api="blas"):
+        return _solve_batch(list(points), settings, estimate_error, method)
+
+
+def _solve_batch(points, settings, estimate_error, method):
     grids = _grids(points, settings)
     method = method or solve_method(sum(g.size for g in grids))
     out = _solve_chunked(points, grids, method)
