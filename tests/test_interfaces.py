@@ -110,3 +110,35 @@ def test_the_solver_runs_on_one_blas_thread_and_restores_the_callers_setting(mon
         after = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
     assert seen and all(threads == {1} for threads in seen)
     assert after == {2}
+
+
+def test_a_regular_install_contains_every_subpackage():
+    """pyproject.toml must find every package under workflow/ (a static list naming only
+    "spinflux" left spinflux.kernels out of a non-editable install: ModuleNotFoundError on
+    the first solve)."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    find = config["packages"]["find"]
+    found = {".".join(d.relative_to(root / where).parts)
+             for where in find["where"] for d in (root / where).rglob("*")
+             if (d / "__init__.py").is_file()
+             and any(fnmatch.fnmatch(".".join(d.relative_to(root / where).parts), pattern)
+                     for pattern in find["include"])}
+    assert {"spinflux", "spinflux.kernels"} <= found
+
+
+def test_study_commands_outside_a_checkout_stop_with_one_line(monkeypatch, tmp_path, capsys):
+    """A regular install has no config/schema.yaml beside it: `spinflux plan` says so in one
+    line and exits 2, instead of a FileNotFoundError traceback."""
+    from spinflux import study
+
+    monkeypatch.setattr(study, "__file__", str(tmp_path / "a" / "b" / "study.py"))
+    config = tmp_path / "study.yaml"
+    config.write_text("name: x\n")
+    assert main(["plan", str(config), "--no-measure"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pip install -e ." in err[0] and "Traceback" not in err[0]

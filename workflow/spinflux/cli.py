@@ -242,7 +242,7 @@ def cmd_plan(args) -> int:
     import yaml
 
     from . import cost
-    from .study import StudyError, validate_config
+    from .study import StudyError, checkout_schema, validate_config
 
     path = Path(args.configfile)
     if not path.is_file():
@@ -251,9 +251,8 @@ def cmd_plan(args) -> int:
         config = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise UserError(f"{args.configfile}: not YAML ({str(exc).splitlines()[0]})")
-    schema = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
     try:
-        study = validate_config(config if isinstance(config, dict) else {}, str(schema))
+        study = validate_config(config if isinstance(config, dict) else {}, checkout_schema())
     except StudyError as exc:
         raise UserError(str(exc)) from None
     progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))

@@ -298,6 +298,20 @@ def _message(error) -> str:
     return f"invalid config at '{path}': {error.message}"
 
 
+def checkout_schema() -> str:
+    """Path of the study schema, ``config/schema.yaml`` of the spinflux checkout this package
+    is installed from (``pip install -e .``). Raises StudyError, in one line, when the package
+    was installed without its checkout (a regular ``pip install .``): solving points needs only
+    the package, planning or solving a study needs the repository."""
+    from pathlib import Path
+
+    schema = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
+    if not schema.is_file():
+        raise StudyError(f"no study schema at {schema}: studies need the spinflux repository "
+                         "(clone it and install it with 'pip install -e .')")
+    return str(schema)
+
+
 def validate_config(config: dict, schema_path: str) -> Study:
     """Check a config against the JSON schema and the physical ranges, before any job runs, and
     fill in the schema's defaults (in place).
@@ -415,10 +429,7 @@ def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
 def solve_study(config: dict, settings: GridSettings | None = None) -> xr.Dataset:
     """A whole (small) study in this process, without the workflow: for tests and notebooks.
     ``config`` is validated (schema defaults included) first."""
-    from pathlib import Path
-
     config = copy.deepcopy(config)
-    schema = Path(__file__).resolve().parents[2] / "config" / "schema.yaml"
-    study = validate_config(config, str(schema))
+    study = validate_config(config, checkout_schema())
     parts = [solve_chunk(chunk.spec, settings or study.settings) for chunk in study.chunks]
     return merge_datasets(parts, study.effective())
