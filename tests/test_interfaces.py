@@ -142,3 +142,24 @@ def test_study_commands_outside_a_checkout_stop_with_one_line(monkeypatch, tmp_p
     assert main(["plan", str(config), "--no-measure"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install -e ." in err[0] and "Traceback" not in err[0]
+
+
+def test_demo_marks_the_rows_outside_the_kinetic_equations_domain(capsys):
+    """The demo's smallest Δτ at α = 0.1 have E_Fτ/ħ < 3, which `spinflux solve` warns about;
+    the demo marks exactly those rows and says why."""
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.strip() and line.split()[0].replace(".", "").isdigit()]
+    marked = [float(line.split()[0]) for line in rows if line.rstrip().endswith("*")]
+    tau = {float(line.split()[0]): float(line.split()[0]) / spinflux.PointParams(
+        alpha=0.1, tau=1.0).delta_tau for line in rows}
+    assert marked and marked == [d for d, t in tau.items() if t < 3]
+    assert any("kinetic_equation_outside_its_domain" in line for line in out)
+
+
+def test_the_table_prints_no_negative_zero(capsys):
+    """At α = 0 the nonconserving share is exactly zero; a "-0" would read as a sign."""
+    assert main(["solve", "--alpha", "0", "--tau", "10", "--kernel", "beyond_born",
+                 "--lambda-so", "0.1", "--impurity-strength", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert " -0 " not in out and "sigma_sH_nonconserving" in out

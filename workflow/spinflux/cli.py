@@ -158,7 +158,8 @@ def _format_table(point: PointParams, res: dict, sample=None) -> str:
         if name == "validity":
             continue
         err = res.get(name + "_error")
-        text = f"{value:.10g}" if isinstance(value, float) else str(value)
+        # + 0.0 turns a negative zero into 0 (a "-0" read as a sign that means nothing)
+        text = f"{value + 0.0:.10g}" if isinstance(value, float) else str(value)
         if err is not None:
             text += f"  ± {err:.1e}"
         lines.append(f"  {name:<31} {text:<32} {unit}")
@@ -227,10 +228,15 @@ def cmd_demo(args) -> int:
     print(f"spinflux {__version__} demo: σ_sH [e/8π], {args.disorder} disorder, alpha={args.alpha}")
     print(f"{'Δτ':>8} {'relaxation':>14} {'born':>14} {'born intrinsic':>15} "
           f"{'born acceleration':>18} {'born error est.':>16}")
+    flagged = set()
     for i in range(0, len(rows), 2):
+        flags = int(res["validity"][i]) | int(res["validity"][i + 1])
+        flagged.update(flag_texts(flags))
         print(f"{rows[i].delta_tau:8.3g} {res['sigma_sH'][i]:14.6f} {res['sigma_sH'][i + 1]:14.2e} "
               f"{res['sigma_sH_intrinsic'][i + 1]:15.10f} {res['sigma_sH_acceleration'][i + 1]:18.10f} "
-              f"{res['error_estimate'][i + 1]:16.1e}")
+              f"{res['error_estimate'][i + 1]:16.1e}" + (" *" if flags else ""))
+    for text in sorted(flagged):
+        print(f"  * {text}")
     return 0
 
 
