@@ -158,8 +158,9 @@ def test_demo_marks_the_rows_outside_the_kinetic_equations_domain(capsys):
 
 
 def test_the_table_prints_no_negative_zero(capsys):
-    """At α = 0 the nonconserving share is exactly zero; a "-0" would read as a sign."""
-    assert main(["solve", "--alpha", "0", "--tau", "10", "--kernel", "beyond_born",
-                 "--lambda-so", "0.1", "--impurity-strength", "0.1"]) == 0
+    """The Born kernel has no nonconserving share: it is exactly zero, and was printed as "-0"
+    (README's first example), which reads as a sign."""
+    assert main(["solve", "--alpha", "0.2", "--tau", "5", "--kernel", "born",
+                 "--disorder", "smooth"]) == 0
     out = capsys.readouterr().out
     assert " -0 " not in out and "sigma_sH_nonconserving" in out
