@@ -224,6 +224,8 @@ def _moment_tensor(iM: int, iMp: int):
 
 #: R_bb R̄_cc of the spin rotation by π/2 about z, R = diag(e^{−iπ/4}, e^{iπ/4}), per bc
 ROTATION = np.array([1.0, -1j, 1j, 1.0])
+#: σ_z eigenvalue s of the two diagonal entries (spin up, down)
+SPIN_Z = np.array([1.0, -1.0])
 
 
 def _blocks_from_sums(N, gamma, iM: int, iMp: int):
@@ -239,10 +241,9 @@ def _blocks_from_sums(N, gamma, iM: int, iMp: int):
     contracted with the tensor of ``_moment_tensor``. Linear in N for fixed γ and affine in γ:
     ``_spectral_map`` tabulates it."""
     _, phase_bc, _ = _projector_harmonic()
-    spin = np.array([1.0, -1.0])
     t = N.shape[0]
     N = N * (-0.5j * phase_bc[:, None])
-    c = (spin[None, :] * np.asarray(gamma)[:, None])[:, :, None, None]  # (t, a, 1, 1)
+    c = (SPIN_Z[None, :] * np.asarray(gamma)[:, None])[:, :, None, None]  # (t, a, 1, 1)
     moments = np.empty((t, 2, HARMONICS.size, 2, 4), dtype=complex)
     for kind, X, sign in ((0, np.conj(N[:, :, ::-1]), 1), (1, N, -1)):
         # (t, bc, h ∓ 1) → (t, h, a, bc)
@@ -341,7 +342,6 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         raise ValueError(f"the third-order rule needs a multiple of 4 angles, got {n}")
     # P^M_bc(φ'') = c_bc(M) e^{i k_bc φ''}: one harmonic per entry (``_projector_harmonic``)
     k_bc, _, weight_bc = _projector_harmonic()
-    spin = np.array([1.0, -1.0])  # σ_z eigenvalue of the diagonal entries
     shifts = sorted(set(k_bc))
     spectral_map = _spectral_map(BANDS.index(M), BANDS.index(Mp))
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
@@ -379,32 +379,31 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         for (G3, L3), lam in zip(result, lambdas):
             spectrum = np.zeros((4, t, n))  # real, times phase_bc
             for weight, pr, J, wrapped, G, D in states:
+                centre = [wrapped[:, 2 - k:2 - k + n] for k in k_bc]  # F_k, per entry bc
                 if lam == 0:  # the λ = 0 blocks of the nonconserving torque: no S factors
-                    right = (J[:, None] * G,) * 2
-                    slope = dict.fromkeys(shifts)
+                    left, right = centre, (J[:, None] * G,) * 2
                 else:
                     x_l = (0.5 * lam * p * pr)[:, None]
                     xD = (lam * pr * pp)[:, None] * D
                     right = ((J[:, None] * (G + xD)), (J[:, None] * (G - xD)))  # s_c = +1, −1
                     # (x_l/2)(F_{k+1} − F_{k−1}) once per shift k: the two diagonal entries
-                    # share k = 0
+                    # share k = 0; added for s_b = +1, subtracted for s_b = −1
                     slope = {k: x_l * (wrapped[:, 1 - k:1 - k + n] - wrapped[:, 3 - k:3 - k + n])
                              for k in shifts}
+                    left = [(np.add if SPIN_Z[bc // 2] > 0 else np.subtract)(centre[bc],
+                                                                             slope[k_bc[bc]])
+                            for bc in range(4)]
                 for bc in range(4):
-                    b, c, k = bc // 2, bc % 2, k_bc[bc]
-                    left = wrapped[:, 2 - k:2 - k + n]
-                    if slope[k] is not None:
-                        left = left + slope[k] if spin[b] > 0 else left - slope[k]
-                    spectrum[bc] += weight[bc] * left * right[c]
+                    spectrum[bc] += weight[bc] * left[bc] * right[bc % 2]
             # moments ⟨e^{ihφ'} U1_a t̄2_bc⟩ and ⟨e^{ihφ'} Ū1_a t2_bc⟩ at φ = 0 (at π/2 by
             # rotation) are linear in the nine Parseval sums N_h = Σ_m spectrum_m Û1_{m+h}
             # (real), with coefficients 1 and ±γ s_a: one real product with the fixed map of
             # ``_spectral_map`` (``_blocks_from_sums`` is that map, written out). 1/n³: 1/n² from
             # Parseval, 1/n from the weight −(i/2)/n of the intermediate states
             N = np.matmul(spectrum.transpose(1, 0, 2), windows).reshape(t, -1)  # (t, bc·h)
-            both = N @ spectral_map  # (t, 2·32): the parts without and with γ
+            without, with_gamma = np.hsplit(N @ spectral_map, 2)  # (t, 2·4·4) each
             gamma = (0.5 * lam * p * pp)[:, None]
-            blocks = ((both[:, :32] + gamma * both[:, 32:]) / n**3).reshape(t, 2, 4, 4)
+            blocks = ((without + gamma * with_gamma) / n**3).reshape(t, 2, 4, 4)
             G3[s:s + chunk], L3[s:s + chunk] = blocks[:, 0], blocks[:, 1]
     return result[0] if single else result
 
