@@ -159,8 +159,12 @@ def test_demo_marks_the_rows_outside_the_kinetic_equations_domain(capsys):
 
 def test_the_table_prints_no_negative_zero(capsys):
     """The Born kernel has no nonconserving share: it is exactly zero, and was printed as "-0"
-    (README's first example), which reads as a sign."""
+    (README's first example) and stored as -0.0, which reads as a sign."""
     assert main(["solve", "--alpha", "0.2", "--tau", "5", "--kernel", "born",
                  "--disorder", "smooth"]) == 0
     out = capsys.readouterr().out
     assert " -0 " not in out and "sigma_sH_nonconserving" in out
+    assert main(["solve", "--alpha", "0.2", "--tau", "5", "--kernel", "born",
+                 "--disorder", "smooth", "--json"]) == 0
+    value = json.loads(capsys.readouterr().out)["sigma_sH_nonconserving"]
+    assert value == 0 and math.copysign(1.0, value) == 1.0

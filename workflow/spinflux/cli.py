@@ -158,8 +158,7 @@ def _format_table(point: PointParams, res: dict, sample=None) -> str:
         if name == "validity":
             continue
         err = res.get(name + "_error")
-        # + 0.0 turns a negative zero into 0 (a "-0" read as a sign that means nothing)
-        text = f"{value + 0.0:.10g}" if isinstance(value, float) else str(value)
+        text = f"{value:.10g}" if isinstance(value, float) else str(value)
         if err is not None:
             text += f"  ± {err:.1e}"
         lines.append(f"  {name:<31} {text:<32} {unit}")

@@ -187,7 +187,9 @@ def evaluate(system, solution) -> dict:
         "sigma_sH_acceleration": parts["acceleration"],
         "sigma_sH_field_spin_orbit": parts["field_spin_orbit"] + parts["side_jump"],
         "sigma_sH_balance": balance_share(torque - drive_torque),
-        "sigma_sH_nonconserving": np.nan_to_num(balance_share(torque_nc)),  # 0 at α = 0
+        # 0 at α = 0; + 0.0 makes the exact zero of a kernel without a nonconserving part
+        # (−8π · 0/2α = −0) a plain 0 in every output
+        "sigma_sH_nonconserving": np.nan_to_num(balance_share(torque_nc)) + 0.0,
         "collision_torque": torque,
         "collision_torque_nonconserving": torque_nc,
         "sigma_xx": seg(w * (2 * s.p * f[:, 0] + s.alpha * (f[:, 1] + f[:, 2]))) / (4 * np.pi),
