@@ -193,3 +193,26 @@ def test_the_band_array_is_factored_in_place_and_solves_the_system():
     f = solve_factored(lu, ipiv, system.drive.ravel()).reshape(-1, 4)
     residual = (system.collision(f) + np.einsum("jab,jb->ja", system.extra, f) - system.drive)
     assert np.abs(residual).max() <= 1e-10 * np.abs(system.drive).max()
+
+
+@pytest.mark.parametrize("kernel, disorder", [("born", "coulomb"), ("relaxation", "delta")])
+def test_the_adjoint_only_solve_factors_the_transpose_and_solves_the_adjoint(kernel, disorder):
+    """The Born companions need only y with Aᵀ y = w, and factor Aᵀ (its plain solve is twice as
+    fast as the transposed one). Checked without any transpose of ours: yᵀ(A x) = wᵀx for random
+    x, A x from the block-tridiagonal matvec. Measured ≤ 4e-18 of Σ|y||A x|; leaving the
+    precession's diagonal blocks untransposed gives 9e-4 to 1e-2, leaving the Born operator
+    untransposed 1e-3 (the relaxation kernel's blocks are symmetric)."""
+    lam = 0.0 if kernel == "relaxation" else 0.1
+    points = [PointParams(alpha=0.2, tau=t, kernel=kernel, disorder=disorder, lambda_so=lam)
+              for t in (0.5, 30.0)]
+    grid = build_grid(points[0])
+    system = build_system(points, [grid, grid])
+    f, y = system.solve("lapack", forward=False)
+    assert not f.any()
+    w = system.sigma_weights
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        x = rng.standard_normal(w.shape)
+        ax = system.collision(x) + np.einsum("jab,jb->ja", system.extra, x)
+        scale = np.abs(y).sum(axis=1) @ np.abs(ax).sum(axis=1)
+        assert abs(np.sum(y * ax) - np.sum(w * x)) <= 1e-12 * scale

@@ -78,6 +78,11 @@ class UnitOperator:
         """St in band storage with fill-in rows (banded.BlockTridiagonal.banded)."""
         return self.St.banded(factor_rows=True, width=self.width)
 
+    @cached_property
+    def band_transpose(self):
+        """Stᵀ in band storage with fill-in rows, for the systems solved only for the adjoint."""
+        return self.St_transpose.banded(factor_rows=True, width=self.width)
+
 
 def assemble_units(point, grid) -> dict:
     """UnitOperator of ``point`` (its τ set to 1) on ``grid``, keyed by that unit point; a kernel
@@ -171,9 +176,10 @@ class LinearSystem:
         w[:, 3] = 2 * self.weight * self.p**2
         return w
 
-    def banded(self):
-        """The matrix A = St − Prec of the whole batch in band storage with fill-in rows, as
-        narrow as its widest collision operator allows (banded.BlockTridiagonal.width)."""
+    def banded(self, transpose: bool = False):
+        """The matrix A = St − Prec of the whole batch (or its transpose) in band storage with
+        fill-in rows, as narrow as its widest collision operator allows
+        (banded.BlockTridiagonal.width)."""
         width = max(unit.width for unit in {id(u): u for u in self.units}.values())
         # Fortran order, so that gbtrf factors it in place (banded.factor)
         ab = np.empty((3 * width + 1, 4 * self.p.size), order="F")
@@ -184,9 +190,12 @@ class LinearSystem:
             columns.shape = (ab.shape[0], stop - start, -1)  # a view, never a copy
             inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
             unit = self.units[start]
-            band = unit.band if unit.width == width else unit.St.banded(True, width)
+            if unit.width == width:
+                band = unit.band_transpose if transpose else unit.band
+            else:
+                band = (unit.St_transpose if transpose else unit.St).banded(True, width)
             np.multiply(band[:, None, :], inverse_tau[:, None], out=columns)
-        add_block_diagonal(ab, self.extra)
+        add_block_diagonal(ab, self.extra.transpose(0, 2, 1) if transpose else self.extra)
         return ab
 
     def solve(self, method: str = "lapack", forward: bool = True):
@@ -233,9 +242,15 @@ class LinearSystem:
         return f, y
 
     def _solve_lapack(self, forward: bool = True):
+        if not forward:
+            # only the adjoint: factor Aᵀ itself. gbtrs's transposed solve took twice its plain
+            # one (10.4–10.6 ms against 4.5–5.9 ms on 1.4·10⁵ unknowns, benchmarks/README.md,
+            # seventh pass), and building Aᵀ's band costs as much as A's
+            lu, ipiv = factor(self.banded(transpose=True))
+            y = solve_factored(lu, ipiv, self.sigma_weights.ravel()).reshape(-1, 4)
+            return np.zeros((self.p.size, 4)), y
         lu, ipiv = factor(self.banded())
-        f = (solve_factored(lu, ipiv, self.drive.ravel()).reshape(-1, 4) if forward
-             else np.zeros((self.p.size, 4)))
+        f = solve_factored(lu, ipiv, self.drive.ravel()).reshape(-1, 4)
         y = solve_factored(lu, ipiv, self.sigma_weights.ravel(), transpose=True).reshape(-1, 4)
         return f, y
 
