@@ -38,7 +38,7 @@ def solve_on_grids(points, grids, units: dict | None = None, method: str = "lapa
 
     A beyond-Born point also gets its Born companion (the same point with kernel "born", on the
     same grid, assembled with it), from which its channels follow (observables.channels); the
-    companion needs only the adjoint solve.
+    companion needs only the adjoint solve, for which it factors Aᵀ (``LinearSystem.solve``).
     """
     units = {} if units is None else units
     system = build_system(points, grids, units)
