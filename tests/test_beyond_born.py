@@ -256,3 +256,73 @@ def test_projector_entries_are_single_harmonics_with_real_weights():
     for M in BANDS:
         rebuilt = (phase * weights[M] * np.exp(1j * np.outer(phi, k))).reshape(-1, 2, 2)
         assert np.abs(rebuilt - projector(M, phi)).max() < 1e-14
+
+
+# -- the potential's spectra, shared between the branches of a grid (PairSpectra) -------------
+
+def test_pair_spectra_are_the_transforms_of_the_potential_for_either_order_of_the_pair():
+    """Each stored spectrum equals a direct evaluation: the real DFT of u(|p − p' e^{iφ}|) on the
+    n-point rule, by numpy's complex FFT of the shape itself, for (p, p') in either order; a
+    pair added after a lookup is found too, and a pair never added raises KeyError."""
+    from spinflux.grid import build_grid
+    from spinflux.kernels import beyond_born as bb
+
+    point = PointParams(alpha=0.2, tau=1.0, disorder="coulomb", kernel="beyond_born",
+                        lambda_so=0.1)
+    grid = build_grid(point)
+    _, j, jp, M, _ = grid.branches()[2]  # interband: p ≠ p'
+    n = bb.angular_points(point, grid)
+    table = bb.PairSpectra(point, grid)
+    table.add(n, grid, j[:50], jp[:50], M)
+    phi = 2 * np.pi * np.arange(n) / n
+
+    def direct(a, b):
+        q = np.sqrt(np.abs(a[:, None] - b[:, None] * np.exp(1j * phi)) ** 2)
+        return np.fft.fft(amplitude_shape(point, q)).real
+
+    p, pp = grid.p[j[:50]], grid.p[jp[:50]]
+    scale = np.abs(direct(p, pp)).max()
+    assert np.abs(table(n, p, pp) - direct(p, pp)).max() < 1e-12 * scale
+    assert np.abs(table(n, pp, p) - direct(p, pp)).max() < 1e-12 * scale
+    table.add(n, grid, j[50:60], jp[50:60], M)
+    late_p, late_pp = grid.p[j[50:60]], grid.p[jp[50:60]]
+    assert np.abs(table(n, late_p, late_pp) - direct(late_p, late_pp)).max() < 1e-12 * scale
+    with pytest.raises(KeyError):
+        table(n, np.array([0.123]), np.array([0.456]))
+
+
+def test_on_shell_roots_are_snapped_to_grid_momenta_only_when_they_are_grid_momenta():
+    """Intermediate states that are grid points come out of the root formula within 6e-13 of
+    them and take the grid's value; roots off the grid (≥ 2e-6 away here) keep their own."""
+    from spinflux.grid import build_grid
+    from spinflux.kernels import beyond_born as bb
+
+    point = PointParams(alpha=0.2, tau=1.0, disorder="coulomb", kernel="beyond_born",
+                        lambda_so=0.1)
+    grid = build_grid(point)
+    momenta = np.unique(grid.p)
+    near = momenta[100:110] * (1 + 3e-13)
+    far = momenta[100:110] + 1e-7
+    assert np.array_equal(bb._snapped(momenta, near), momenta[100:110])
+    assert np.array_equal(bb._snapped(momenta, far), far)
+
+
+@pytest.mark.parametrize("disorder", ["smooth", "coulomb"])
+def test_sharing_the_potentials_spectra_between_branches_changes_no_block(disorder):
+    """The blocks of every branch from the grid's shared table (``branch_blocks``) are bit for
+    bit those of the branch computed alone, with a table of its own pairs only."""
+    from spinflux.grid import build_grid
+    from spinflux.kernels import beyond_born as bb
+
+    point = PointParams(alpha=0.2, tau=1.0, disorder=disorder, kernel="beyond_born",
+                        lambda_so=0.1)
+    grid = build_grid(point)
+    branches = grid.branches()
+    bb._CACHE.clear()
+    shared = bb.branch_blocks(point, grid, branches)
+    checked = 0
+    for (_, j, jp, M, Mp), (G, L) in zip(branches, shared):
+        alone = bb._grouped_blocks(point, grid, j, jp, M, Mp, [point.lambda_code])[0]
+        assert np.array_equal(G, alone[0]) and np.array_equal(L, alone[1])
+        checked += j.size
+    assert checked > 1000

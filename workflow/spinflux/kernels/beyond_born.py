@@ -308,8 +308,98 @@ def _even_spectrum(values):
     return np.concatenate([half, half[..., -2:0:-1]], axis=-1)
 
 
+#: an on-shell root this close to a grid momentum (relative, or absolute below 1) is taken as that
+#: momentum in the potential's transforms: the roots that are grid points come out of
+#: ``bands.on_shell_roots`` within 6e-13 of them (most within 1e-15), the others ≥ 2e-6 away
+#: (α = 0.02–0.5, Coulomb grids)
+SNAP_TOLERANCE = 1e-11
+
+
+def _snapped(momenta, roots):
+    """``roots`` with every value within SNAP_TOLERANCE of one of the sorted ``momenta``
+    replaced by that momentum (the others unchanged)."""
+    at = np.clip(np.searchsorted(momenta, roots), 1, momenta.size - 1)
+    below, above = momenta[at - 1], momenta[at]
+    nearest = np.where(np.abs(roots - below) <= np.abs(above - roots), below, above)
+    close = np.abs(nearest - roots) <= SNAP_TOLERANCE * np.maximum(1.0, np.abs(roots))
+    return np.where(close, nearest, roots)
+
+
+def _transform_pairs(point: PointParams, grid: LadderGrid, momenta, j, jp, M):
+    """The intermediate states of the transitions p_j (band M) ← p_jp and the momentum pairs
+    whose potential ``third_order_blocks`` transforms: returns (states, pairs), states the
+    (M_r, p_r, J_r) of ``on_shell_states`` and pairs [(p, p'), then (p, p_r), (p_r, p') per
+    state], p_r snapped to the grid (``_snapped``; ``momenta`` the grid's sorted momenta)."""
+    p, pp = grid.p[j], grid.p[jp]
+    states = list(on_shell_states(point.alpha_code, grid.band_energy(M, p)))
+    pairs = [(p, pp)]
+    for _, pr, _ in states:
+        on_grid = _snapped(momenta, pr)
+        pairs += [(p, on_grid), (on_grid, pp)]
+    return states, pairs
+
+
+def _pair_key(a, b):
+    """One complex number per unordered momentum pair: u(|p − p' e^{iφ}|) is even in φ, so the
+    pair's transform is symmetric in (p, p'), and bit for bit (q² = p² + p'² − 2pp' cos φ)."""
+    return np.minimum(a, b) + 1j * np.maximum(a, b)
+
+
+class PairSpectra:
+    """The spectra of the potential's shape u(|p − p' e^{iφ}|) on the n-point angular rule of
+    ``third_order_blocks``, one per unordered momentum pair and rule, computed once per grid.
+
+    A transition p ← p' with intermediate states p_r transforms u for (p, p'), (p, p_r) and
+    (p_r, p'). All of them lie on one energy shell, which holds two or three momenta, and the
+    intermediate states of a grid point are its on-shell partners, themselves grid points
+    (``_snapped``): over the branches of a grid the same few pairs recur, about 7 times each
+    (Coulomb disorder, α = 0.02–0.5). ``add`` registers the pairs of some transitions,
+    ``__call__`` returns the spectra (t, n) of pairs (a, b) (KeyError if one was not added).
+    """
+
+    def __init__(self, point: PointParams, grid: LadderGrid):
+        self.point = point
+        self.momenta = np.unique(grid.p)
+        self._wanted: dict = {}  # n → list of key arrays
+        self._tables: dict = {}  # n → (sorted keys, spectra in that order)
+
+    def add(self, n: int, grid: LadderGrid, j, jp, M):
+        keys = [_pair_key(a, b) for a, b in _transform_pairs(self.point, grid, self.momenta,
+                                                                j, jp, M)[1]]
+        self._wanted.setdefault(int(n), []).extend(keys)
+
+    def _table(self, n: int):
+        if n in self._wanted:  # pairs added since the last lookup at this rule
+            old_keys, old_spectra = self._tables.get(n, (np.empty(0, complex), np.empty((0, n))))
+            keys = np.unique(np.concatenate(self._wanted.pop(n)))
+            if old_keys.size:
+                keys = keys[~np.isin(keys, old_keys)]
+            phi = 2 * np.pi * np.arange(n) / n
+            zero = np.zeros((1, 1))
+            spectra = np.empty((keys.size, n))
+            chunk = max(16, CHUNK_BUDGET // n)
+            for s in range(0, keys.size, chunk):
+                k = keys[s:s + chunk]
+                q = _momentum_transfer(k.real, zero, k.imag, phi[None])
+                spectra[s:s + chunk] = _even_spectrum(dis.amplitude_shape(self.point, q)[:, 0])
+            if old_keys.size:
+                keys = np.concatenate([old_keys, keys])
+                order = np.argsort(keys)
+                keys, spectra = keys[order], np.concatenate([old_spectra, spectra])[order]
+            self._tables[n] = (keys, spectra)
+        return self._tables[n]
+
+    def __call__(self, n: int, a, b):
+        keys, spectra = self._table(int(n))
+        wanted = _pair_key(a, b)
+        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        if not np.array_equal(keys[at], wanted):
+            raise KeyError("a momentum pair of the third-order blocks was not added")
+        return spectra[at]
+
+
 def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
-                       n_angles: int | None = None, lambdas=None):
+                       n_angles: int | None = None, lambdas=None, spectra=None):
     """4×4 third-order gain and loss matrices of the transitions p_j (band M) ← p_jp (band Mp).
 
     Returns (G3, L3) of shape (t, 4, 4) such that the transitions add
@@ -326,12 +416,13 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     and are applied as one real matrix (``_spectral_map``). Every array is real: the spectra of
     the even u are real and every projector entry is one harmonic (docs/beyond_born.md §6).
     (The direct double sum, O(n²), is ``second_order_amplitude``, kept for the full-angular
-    reference.) Raises ValueError if n is not a multiple of 4.
+    reference.) The potential's spectra come from ``spectra`` (a ``PairSpectra`` to which these
+    transitions were added at this rule, shared between branches), or are computed for these
+    transitions alone. Raises ValueError if n is not a multiple of 4.
     """
     n = n_angles or angular_points(point, grid)
     single = lambdas is None
     lambdas = [point.lambda_code] if single else list(lambdas)
-    phi = 2 * np.pi * np.arange(n) / n  # φ' and φ'' grid
     # harmonics h − 1, h, h + 1 of the moments: U1 is u1 times a polynomial of degree 1 in e^{iφ'}
     wide = np.arange(HARMONICS[0] - 1, HARMONICS[-1] + 2)
     # rotational covariance: everything at φ = π/2 is the value at φ = 0, rotated by π/2 about
@@ -340,21 +431,22 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     # (the rotation of t2; its conjugate for the moments with t̄2), folded into _moment_tensor
     if n % 4:
         raise ValueError(f"the third-order rule needs a multiple of 4 angles, got {n}")
+    if spectra is None:
+        spectra = PairSpectra(point, grid)
+        spectra.add(n, grid, j, jp, M)
     # P^M_bc(φ'') = c_bc(M) e^{i k_bc φ''}: one harmonic per entry (``_projector_harmonic``)
     k_bc, _, weight_bc = _projector_harmonic()
     shifts = sorted(set(k_bc))
     spectral_map = _spectral_map(BANDS.index(M), BANDS.index(Mp))
     result = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
-    zero = np.zeros((1, 1))
     chunk = max(16, CHUNK_BUDGET // n)
     for s in range(0, j.size, chunk):
         jj, jjp = j[s:s + chunk], jp[s:s + chunk]
         p, pp = grid.p[jj], grid.p[jjp]
         t = p.size
-        E = grid.band_energy(M, p)
-        u1 = dis.amplitude_shape(point, _momentum_transfer(p, zero, pp, phi[None]))[:, 0]  # (t, n)
+        on_shell, pairs = _transform_pairs(point, grid, spectra.momenta, jj, jjp, M)
         # Û1_{m+h} for the harmonics h of ``wide`` (the moments below): (t, n, h)
-        wrapped_u1 = _wrapped(_even_spectrum(u1), wide.size // 2)
+        wrapped_u1 = _wrapped(spectra(n, *pairs[0]), wide.size // 2)
         windows = np.ascontiguousarray(sliding_window_view(wrapped_u1, wide.size, axis=1))
         # t2 at (0, φ') is the circular correlation over φ'' of the left factor
         # L = u_l S P^{M_r} (entry (b, c) = u_l (1 + i s_b x_l sin φ'') P_bc(φ'')) with the
@@ -365,14 +457,12 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         #   fft(L)_bc = c_bc(M_r) (F_k + s_b (x_l/2)(F_{k+1} − F_{k−1})),  k = k_bc,
         #   n ifft(R)_c = G + s_c (x_r/2)(G_{m−1} − G_{m+1}),
         # F_k[m] = F[m − k]: real sums, with the constant phase of c_bc taken out (c_bc(M) =
-        # phase_bc · weight_bc(M), the weight real); two transforms per intermediate state, and
-        # t2 is never transformed back (the moments below)
+        # phase_bc · weight_bc(M), the weight real); two spectra per intermediate state (from
+        # ``spectra``), and t2 is never transformed back (the moments below)
         states = []
-        for M_r, pr, J in on_shell_states(point.alpha_code, E):
-            u_l = dis.amplitude_shape(point, _momentum_transfer(p, zero, pr, phi[None]))[:, 0]
-            u_r = dis.amplitude_shape(point, _momentum_transfer(pr, zero, pp, phi[None]))[:, 0]
-            wrapped = _wrapped(_even_spectrum(u_l), 2)  # F_k = wrapped[2 − k:][:n]
-            G = _even_spectrum(u_r)  # = n ifft(u_r), u_r even
+        for i, (M_r, pr, J) in enumerate(on_shell):
+            wrapped = _wrapped(spectra(n, *pairs[1 + 2 * i]), 2)  # F_k = wrapped[2 − k:][:n]
+            G = spectra(n, *pairs[2 + 2 * i])  # = n ifft(u_r), u_r even
             G_wrapped = _wrapped(G, 1)
             D = 0.5 * (G_wrapped[:, :-2] - G_wrapped[:, 2:])  # (G[m − 1] − G[m + 1])/2
             states.append((weight_bc[M_r], pr, J, wrapped, G, D))
@@ -420,20 +510,32 @@ def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
             point.correlation_length, point.spacer_distance, point.screening_wavevector)
 
 
-def _grouped_blocks(point, grid, j, jp, M, Mp, lambdas):
-    """``third_order_blocks`` with each transition on its own angular rule (``angular_points``
-    of its largest momentum): for Gaussian disorder the low momenta need far fewer angles. The
-    rules are rounded up to a few sizes (powers of 1.25) so that transitions share FFTs."""
+def _rule_sizes(point, grid, j, jp):
+    """The angular rule of each transition p_j ← p_jp (``angular_points`` of its largest
+    momentum): for Gaussian disorder the low momenta need far fewer angles. The rules are
+    rounded up to a few sizes (powers of 1.25) so that transitions share them. Other disorders:
+    the grid's one rule for all."""
     if point.disorder != "smooth" or j.size == 0:
-        return third_order_blocks(point, grid, j, jp, M, Mp, lambdas=lambdas)
+        return np.full(j.size, angular_points(point, grid))
     top = np.maximum(grid.p[j], grid.p[jp]) + abs(grid.alpha)
     rule = angular_points(point, grid, top)
     size = 4 * np.ceil(16 * 1.25 ** np.ceil(np.log(rule / 16) / np.log(1.25)) / 4).astype(int)
-    size = np.minimum(np.maximum(size, rule), angular_points(point, grid))
+    return np.minimum(np.maximum(size, rule), angular_points(point, grid))
+
+
+def _grouped_blocks(point, grid, j, jp, M, Mp, lambdas, spectra=None):
+    """``third_order_blocks`` with each transition on its own angular rule (``_rule_sizes``),
+    its potential's spectra from ``spectra`` (``PairSpectra``; these transitions must have been
+    added) or computed here."""
+    size = _rule_sizes(point, grid, j, jp)
+    if spectra is None:
+        spectra = PairSpectra(point, grid)
+        for n in np.unique(size):
+            spectra.add(n, grid, j[size == n], jp[size == n], M)
     out = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
     for n in np.unique(size):
         sel = size == n
-        part = third_order_blocks(point, grid, j[sel], jp[sel], M, Mp, int(n), lambdas)
+        part = third_order_blocks(point, grid, j[sel], jp[sel], M, Mp, int(n), lambdas, spectra)
         for (G, L), (g, l) in zip(out, part):
             G[sel], L[sel] = g, l
     return out
@@ -503,7 +605,14 @@ def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
                 blocks[v] = derived
     missing = [v for v in values if v not in blocks]
     if missing:
-        per_branch = [_grouped_blocks(point, grid, j, jp, M, Mp, [v / P0**2 for v in missing])
+        # the potential's spectra of all branches at once: they share most momentum pairs
+        spectra = PairSpectra(point, grid)
+        for _, j, jp, M, _ in branches:
+            size = _rule_sizes(point, grid, j, jp)
+            for n in np.unique(size):
+                spectra.add(n, grid, j[size == n], jp[size == n], M)
+        per_branch = [_grouped_blocks(point, grid, j, jp, M, Mp, [v / P0**2 for v in missing],
+                                      spectra)
                       for _, j, jp, M, Mp in branches]
         for i, v in enumerate(missing):
             blocks[v] = [b[i] for b in per_branch]
