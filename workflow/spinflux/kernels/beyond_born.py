@@ -586,6 +586,42 @@ def _cache_store(key, branches, blocks):
         total -= sum(G.nbytes + L.nbytes for G, L in dropped)
 
 
+#: angles × transitions of one ``PairSpectra`` table (it stores ~0.75 spectra per transition:
+#: ~18 MB); the transitions of a larger grid are taken in groups of energy shells, within which
+#: the momentum pairs recur
+TABLE_BUDGET = 3_000_000
+
+
+def _computed_blocks(point, grid, branches, lambdas):
+    """``_grouped_blocks`` of every branch, for the λ (code units) of ``lambdas``: returns one
+    list of (G3, L3) per branch for each λ. The branches' transitions are taken in groups of
+    ascending energy of at most TABLE_BUDGET angles × transitions, each group with one table of
+    the potential's spectra shared by all branches."""
+    sizes = [_rule_sizes(point, grid, j, jp) for _, j, jp, _, _ in branches]
+    energies = np.concatenate([grid.band_energy(M, grid.p[j]) for _, j, _, M, _ in branches])
+    order = np.argsort(energies, kind="stable")
+    group = np.empty(energies.size, dtype=int)
+    group[order] = np.cumsum(np.concatenate(sizes)[order]) // TABLE_BUDGET
+    bounds = np.cumsum([0] + [j.size for _, j, *_ in branches])
+    groups = [group[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    out = [[(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _, j, *_ in branches]
+           for _ in lambdas]
+    for g in np.unique(group):
+        spectra = PairSpectra(point, grid)
+        chosen = [in_branch == g for in_branch in groups]
+        for (_, j, jp, M, _), size, sel in zip(branches, sizes, chosen):
+            for n in np.unique(size[sel]):
+                rows = sel & (size == n)
+                spectra.add(n, grid, j[rows], jp[rows], M)
+        for b, ((_, j, jp, M, Mp), sel) in enumerate(zip(branches, chosen)):
+            if not sel.any():
+                continue
+            part = _grouped_blocks(point, grid, j[sel], jp[sel], M, Mp, lambdas, spectra)
+            for per_lambda, (G, L) in zip(out, part):
+                per_lambda[b][0][sel], per_lambda[b][1][sel] = G, L
+    return out
+
+
 def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
     """``third_order_blocks`` of every root branch (b, j, j', M, M'), cached per grid, potential
     shape and λ: the blocks do not depend on τ or impurity_strength, which only scale them.
@@ -605,18 +641,10 @@ def branch_blocks(point: PointParams, grid: LadderGrid, branches, lambdas=None):
                 blocks[v] = derived
     missing = [v for v in values if v not in blocks]
     if missing:
-        # the potential's spectra of all branches at once: they share most momentum pairs
-        spectra = PairSpectra(point, grid)
-        for _, j, jp, M, _ in branches:
-            size = _rule_sizes(point, grid, j, jp)
-            for n in np.unique(size):
-                spectra.add(n, grid, j[size == n], jp[size == n], M)
-        per_branch = [_grouped_blocks(point, grid, j, jp, M, Mp, [v / P0**2 for v in missing],
-                                      spectra)
-                      for _, j, jp, M, Mp in branches]
-        for i, v in enumerate(missing):
-            blocks[v] = [b[i] for b in per_branch]
-            _cache_store(_cache_key(point, grid, v), branches, blocks[v])
+        computed = _computed_blocks(point, grid, branches, [v / P0**2 for v in missing])
+        for v, per_branch in zip(missing, computed):
+            blocks[v] = per_branch
+            _cache_store(_cache_key(point, grid, v), branches, per_branch)
     out = [blocks[v] for v in values]
     return out[0] if lambdas is None else out
 
