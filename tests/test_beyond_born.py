@@ -287,13 +287,14 @@ def test_pair_spectra_are_the_transforms_of_the_potential_for_either_order_of_th
     table.add(n, grid, j[50:60], jp[50:60], M)
     late_p, late_pp = grid.p[j[50:60]], grid.p[jp[50:60]]
     assert np.abs(table(n, late_p, late_pp) - direct(late_p, late_pp)).max() < 1e-12 * scale
+    assert np.abs(table(n, p, pp) - direct(p, pp)).max() < 1e-12 * scale  # kept in the merge
     with pytest.raises(KeyError):
         table(n, np.array([0.123]), np.array([0.456]))
 
 
 def test_on_shell_roots_are_snapped_to_grid_momenta_only_when_they_are_grid_momenta():
-    """Intermediate states that are grid points come out of the root formula within 6e-13 of
-    them and take the grid's value; roots off the grid (≥ 2e-6 away here) keep their own."""
+    """Intermediate states that are grid points come out of the root formula within ~1e-12 of
+    them and take the grid's value; roots off the grid (≥ 1.9e-6 away here) keep their own."""
     from spinflux.grid import build_grid
     from spinflux.kernels import beyond_born as bb
 
@@ -305,6 +306,20 @@ def test_on_shell_roots_are_snapped_to_grid_momenta_only_when_they_are_grid_mome
     far = momenta[100:110] + 1e-7
     assert np.array_equal(bb._snapped(momenta, near), momenta[100:110])
     assert np.array_equal(bb._snapped(momenta, far), far)
+    # in the pairs the blocks transform: every intermediate state within 1e-9 of a grid
+    # momentum is that momentum, and a root that does not exist is the outgoing momentum
+    snapped = 0
+    for _, j, jp, M, _ in grid.branches():
+        states, pairs = bb._transform_pairs(point, grid, momenta, j, jp, M)
+        for i, (_, pr, J) in enumerate(states):
+            on_grid = pairs[1 + 2 * i][1]
+            assert np.array_equal(on_grid, pairs[2 + 2 * i][0])
+            assert np.array_equal(on_grid[J == 0], grid.p[j][J == 0])
+            at = np.clip(np.searchsorted(momenta, on_grid), 1, momenta.size - 1)
+            gap = np.minimum(np.abs(momenta[at] - on_grid), np.abs(momenta[at - 1] - on_grid))
+            assert np.all((gap == 0) | (gap > 1e-9))
+            snapped += np.sum((on_grid != pr) & (J > 0))
+    assert snapped > 100
 
 
 @pytest.mark.parametrize("disorder", ["smooth", "coulomb"])

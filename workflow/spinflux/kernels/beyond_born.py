@@ -309,10 +309,13 @@ def _even_spectrum(values):
 
 
 #: an on-shell root this close to a grid momentum (relative, or absolute below 1) is taken as that
-#: momentum in the potential's transforms: the roots that are grid points come out of
-#: ``bands.on_shell_roots`` within 6e-13 of them (most within 1e-15), the others ≥ 2e-6 away
-#: (α = 0.02–0.5, Coulomb grids)
-SNAP_TOLERANCE = 1e-11
+#: momentum in the potential's transforms. The roots that are grid points come out of
+#: ``bands.on_shell_roots`` within 1e-15 of them mostly, 1.8e-12 at worst at T = 1e-3 and 1.1e-11
+#: at T = 1e-6 … 1e-8 (near the bottom of the lower band, where the root formula loses digits like
+#: α²/|p − |α|/2|); the other roots lie ≥ 1.9e-6 from any grid momentum, and grid momenta ≥ 2.3e-9
+#: from each other (α = 0.02–0.5). A root that misses the tolerance is transformed on its own
+#: (as every root was before): that costs a spectrum, not accuracy
+SNAP_TOLERANCE = 1e-10
 
 
 def _snapped(momenta, roots):
@@ -329,12 +332,14 @@ def _transform_pairs(point: PointParams, grid: LadderGrid, momenta, j, jp, M):
     """The intermediate states of the transitions p_j (band M) ← p_jp and the momentum pairs
     whose potential ``third_order_blocks`` transforms: returns (states, pairs), states the
     (M_r, p_r, J_r) of ``on_shell_states`` and pairs [(p, p'), then (p, p_r), (p_r, p') per
-    state], p_r snapped to the grid (``_snapped``; ``momenta`` the grid's sorted momenta)."""
+    state], p_r snapped to the grid (``_snapped``; ``momenta`` the grid's sorted momenta). Where
+    a root does not exist (J_r = 0, its contribution exactly 0) p_r is replaced by p, whose
+    pairs the table has anyway (p is an on-shell state of its own band)."""
     p, pp = grid.p[j], grid.p[jp]
     states = list(on_shell_states(point.alpha_code, grid.band_energy(M, p)))
     pairs = [(p, pp)]
-    for _, pr, _ in states:
-        on_grid = _snapped(momenta, pr)
+    for _, pr, J in states:
+        on_grid = np.where(J > 0, _snapped(momenta, pr), p)
         pairs += [(p, on_grid), (on_grid, pp)]
     return states, pairs
 
@@ -392,8 +397,8 @@ class PairSpectra:
     def __call__(self, n: int, a, b):
         keys, spectra = self._table(int(n))
         wanted = _pair_key(a, b)
-        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-        if not np.array_equal(keys[at], wanted):
+        at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+        if wanted.size and (keys.size == 0 or not np.array_equal(keys[at], wanted)):
             raise KeyError("a momentum pair of the third-order blocks was not added")
         return spectra[at]
 
@@ -550,7 +555,8 @@ def _family_key(key):
 def _from_longer_ladders(key, branches):
     """Blocks of ``branches`` taken from a cached grid with the same residues and more rungs,
     or None. The blocks of a transition depend on p, p', the bands and the potential only
-    (the intermediate states are on-shell roots, not grid points), and momenta are numbered
+    (the intermediate states are on-shell roots, moved by at most SNAP_TOLERANCE where they are
+    taken as a grid momentum), and momenta are numbered
     j = k n + i on both grids, so the shorter grid's transitions are a subset. (The angular rule
     of the few transitions at the shorter grid's top may be rounded to another size; every rule
     used is above the aliasing bound of ``angular_points``.)"""
@@ -586,10 +592,12 @@ def _cache_store(key, branches, blocks):
         total -= sum(G.nbytes + L.nbytes for G, L in dropped)
 
 
-#: angles × transitions of one ``PairSpectra`` table (it stores ~0.75 spectra per transition:
-#: ~18 MB); the transitions of a larger grid are taken in groups of energy shells, within which
-#: the momentum pairs recur
-TABLE_BUDGET = 3_000_000
+#: angles × transitions of one ``PairSpectra`` table: it stores 0.5 (Coulomb) to 0.75 (Gaussian,
+#: R p0 = 15) spectra per transition, 4–5.5 bytes per angle × transition, so ≤ ~45 MB. The
+#: transitions of a larger grid are taken in groups of energy shells, within which the momentum
+#: pairs recur; each group boundary costs a partial chunk per branch and rule (at 3e6, R p0 = 15
+#: split in two and its blocks took 0.67–0.82 s against 0.55 s in one group)
+TABLE_BUDGET = 8_000_000
 
 
 def _computed_blocks(point, grid, branches, lambdas):
