@@ -41,7 +41,8 @@ BLOCK_MIB = 85
 #: and per momentum of the beyond-Born block cache
 BYTES_PER_SYSTEM_POINT = 3000
 BYTES_PER_CACHED_POINT = 6 * 2 * 16 * 8 * 2  # ~6 transitions, gain and loss, λ and λ = 0
-#: the temporaries of the beyond-Born blocks, bounded by beyond_born.CHUNK_BUDGET (~100 MB); with
+#: the temporaries of the beyond-Born blocks, bounded by beyond_born.CHUNK_BUDGET, and the table of
+#: the potential's spectra, by beyond_born.TABLE_BUDGET (≤ ~45 MB): ~100 MB together; with
 #: systems of at most 40 000 points the system term alone no longer covered them (a 312 MiB
 #: peak against a 305 MiB estimate, benchmarks/README.md)
 THIRD_ORDER_WORKSPACE_MIB = 100
