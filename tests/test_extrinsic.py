@@ -233,3 +233,32 @@ def test_the_scalar_third_order_torque_is_reported_and_not_counted_as_skew():
     # σ_sH and σ_sH(Born) are O(1) sums: their difference is exact to ~1e-14 absolute
     np.testing.assert_allclose(skew + nc, res["sigma_sH"] - born_sigma, rtol=1e-12, atol=1e-13)
     assert nc[2] == 0.0 and res["collision_torque_nonconserving"][2] == 0.0
+
+
+# -- α = 0: the uniform in-plane spin (docs/derivation.md §7) ----------------------------------
+
+@pytest.mark.parametrize("kernel_name, disorder, lam", [
+    ("relaxation", "delta", 0.0), ("born", "delta", -0.05), ("born", "coulomb", 0.3),
+    ("beyond_born", "smooth", 0.1), ("beyond_born", "coulomb", 0.0)])
+def test_at_zero_rashba_the_uniform_in_plane_spin_is_an_undriven_eigenmode(kernel_name, disorder,
+                                                                           lam):
+    """What the α = 0 regularisation (1/τ) z zᵀ of spin-conserving kernels rests on
+    (docs/derivation.md §7): no block couples two grid points, z is a right and left eigenvector
+    of every diagonal block of St with eigenvalue ≤ 0, and no drive has a component on z.
+    Measured: eigenvector residuals ≤ 9e-15 of the O(1) blocks, drive components ≤ 5e-32 of the
+    drive's scale; eigenvalues from −1 (relaxation) to exactly 0, which with the impurity
+    spin-orbit term (not regularised) is where the Elliott–Yafet rate falls below round-off."""
+    from spinflux.equation import build_system
+    from spinflux.spinor import UNIFORM_SPIN_Y as z
+
+    point = PointParams(0.0, 1.0, disorder, kernel_name, lambda_so=lam, impurity_strength=0.1)
+    unit = build_system([point], [build_grid(point)]).units[0]
+    assert not unit.St.coupled
+    blocks = unit.St.diag
+    eigenvalue = np.einsum("i,nij,j->n", z, blocks, z)
+    scale = np.abs(blocks).max()
+    assert np.abs(np.einsum("nij,j->ni", blocks, z) - np.outer(eigenvalue, z)).max() < 1e-13 * scale
+    assert np.abs(np.einsum("i,nij->nj", z, blocks) - np.outer(eigenvalue, z)).max() < 1e-13 * scale
+    assert eigenvalue.max() <= 1e-13 * scale
+    every_drive = np.concatenate([unit.drives, unit.drives_per_tau], axis=2)
+    assert np.abs(np.einsum("nkd,k->nd", every_drive, z)).max() <= 1e-25 * np.abs(every_drive).max()

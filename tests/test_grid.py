@@ -98,3 +98,16 @@ def test_a_dropped_lower_band_root_is_detected():
                 for keep in [~((j != jp) & np.isclose(grid.p[j] + grid.p[jp], a, atol=1e-12))]]
 
     assert missing_partners(grid, without_second_root) > 0
+
+
+@pytest.mark.parametrize("alpha,temperature", [(0.2, 1e-3), (-0.3, 1e-3), (0.05, 1e-6),
+                                               (0.0, 1e-3)])
+def test_a_root_branch_has_at_most_one_transition_per_grid_point(alpha, temperature):
+    """The coordinate shift (born._coordinate_shift) adds each branch's source terms with one
+    buffered fancy-index +=: that adds every transition only if no p_j repeats within a
+    branch."""
+    grid = build_grid(PointParams(alpha=alpha, tau=1.0, temperature=temperature))
+    branches = grid.branches()
+    assert sum(j.size for _, j, *_ in branches) >= 2 * grid.size
+    for _, j, _, _, _ in branches:
+        assert np.unique(j).size == j.size

@@ -194,10 +194,12 @@ def _coordinate_shift(point, grid, branches, moments, inverse):
         weight = (-lam * 0.5 * pp / np.abs(grid.band_velocity(M_in, pp))
                   * fermi_derivative(grid.band_energy(M, p), point.temperature))
         x = lam * p * pp
+        kmax = C.shape[3]
         for ell in (0, 1):
-            terms = np.einsum("kn,kto->nto", Wk[:C.shape[3]], C[iM, iMp, ell])  # (n, term, 4)
+            terms = (Wk[:kmax].T @ C[iM, iMp, ell].reshape(kmax, 8)).reshape(-1, 2, 4)
             contribution = pp[:, None] * terms[:, 0] - p[:, None] * terms[:, 1]
-            np.add.at(source, j, (weight * x**ell)[:, None] * contribution)
+            # one transition per p_j in a branch: the buffered fancy-index += adds each once
+            source[j] += (weight * x**ell)[:, None] * contribution
     return source
 
 
