@@ -369,6 +369,9 @@ class PairSpectra:
         self._tables: dict = {}  # n → (sorted keys, spectra in that order)
 
     def add(self, n: int, grid: LadderGrid, j, jp, M):
+        """Register the momentum pairs of the transitions p_j (band M) ← p_jp (index arrays of
+        equal length) on the n-point rule (``_transform_pairs``); they are transformed at the
+        first lookup at that rule."""
         keys = [_pair_key(a, b) for a, b in _transform_pairs(self.point, grid, self.momenta,
                                                                 j, jp, M)[1]]
         self._wanted.setdefault(int(n), []).extend(keys)
