@@ -376,6 +376,13 @@ class PairSpectra:
                                                                 j, jp, M)[1]]
         self._wanted.setdefault(int(n), []).extend(keys)
 
+    def add_by_rule(self, grid: LadderGrid, j, jp, M, sizes):
+        """``add`` for transitions on several rules, ``sizes`` the rule of each
+        (``_rule_sizes``)."""
+        for n in np.unique(sizes):
+            on_rule = sizes == n
+            self.add(n, grid, j[on_rule], jp[on_rule], M)
+
     def _table(self, n: int):
         if n in self._wanted:  # pairs added since the last lookup at this rule
             old_keys, old_spectra = self._tables.get(n, (np.empty(0, complex), np.empty((0, n))))
@@ -538,8 +545,7 @@ def _grouped_blocks(point, grid, j, jp, M, Mp, lambdas, spectra=None):
     size = _rule_sizes(point, grid, j, jp)
     if spectra is None:
         spectra = PairSpectra(point, grid)
-        for n in np.unique(size):
-            spectra.add(n, grid, j[size == n], jp[size == n], M)
+        spectra.add_by_rule(grid, j, jp, M, size)
     out = [(np.empty((j.size, 4, 4)), np.empty((j.size, 4, 4))) for _ in lambdas]
     for n in np.unique(size):
         sel = size == n
@@ -621,9 +627,7 @@ def _computed_blocks(point, grid, branches, lambdas):
         spectra = PairSpectra(point, grid)
         chosen = [in_branch == g for in_branch in groups]
         for (_, j, jp, M, _), size, sel in zip(branches, sizes, chosen):
-            for n in np.unique(size[sel]):
-                rows = sel & (size == n)
-                spectra.add(n, grid, j[rows], jp[rows], M)
+            spectra.add_by_rule(grid, j[sel], jp[sel], M, size[sel])
         for b, ((_, j, jp, M, Mp), sel) in enumerate(zip(branches, chosen)):
             if not sel.any():
                 continue
