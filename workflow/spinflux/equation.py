@@ -104,33 +104,32 @@ def assemble_units(point, grid) -> dict:
     if point.lambda_so != 0:
         drives0[:, :, DRIVES.index("field_spin_orbit")] = drives.field_spin_orbit(grid, point)[inv]
         shift = drives.equilibrium_shift(grid, point)[inv]
-    # At α = 0 with a spin-conserving kernel, a uniform spin s ŷ on each |p| shell is an exact
-    # zero mode of (St − Prec), with the same left null vector (the σ_y moment), and the drive is
-    # orthogonal to it. Adding (1/τ) z zᵀ makes the matrix regular without changing the solution
-    # of the consistent system: it selects the solution with no zero-mode component, which is the
-    # α → 0 limit (S_y ∝ α).
+    # At α = 0 the uniform spin s ŷ on each |p| shell (z) is a right and left eigenvector of
+    # every kernel's St, and no drive has a component on it (docs/derivation.md §7). Its
+    # eigenvalue is 0 for a spin-conserving kernel, and with the impurity spin-orbit term the
+    # Elliott–Yafet rate ∝ (λpp')², which at the lowest momenta falls below round-off: the
+    # matrix is then singular in floating point. Adding −(1/τ) z zᵀ moves that eigenvalue away
+    # from 0 without changing the solution, which has no z component (S_y = 0 by symmetry);
+    # − and not +, which would cancel an eigenvalue −1/τ (the relaxation kernel's).
     regularisation = np.zeros((grid.size, 4, 4))
     if point.alpha == 0:
-        regularisation[:] = np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y)
+        regularisation[:] = -np.outer(UNIFORM_SPIN_Y, UNIFORM_SPIN_Y)
 
-    def unit(St_unit, conserving_point):
+    def unit(St_unit):
         per_tau = np.zeros_like(drives0)
         if point.lambda_so != 0:
             # H_E kept in the free evolution during a collision: δSt{f0} = −St{δF}
             # (docs/extrinsic.md §2), on the right-hand side; plus the coordinate shift
             per_tau[:, :, DRIVES.index("side_jump")] = (corrections["coordinate_shift"][inv]
                                                         + St_unit.matvec(shift))
-        reg = regularisation if kernel(conserving_point.kernel).conserves_spin(
-            conserving_point) else np.zeros_like(regularisation)
-        return UnitOperator(St_unit, St_nc, drives0, per_tau, shift, reg,
+        return UnitOperator(St_unit, St_nc, drives0, per_tau, shift, regularisation,
                             bool(np.any(St_nc.blocks)))
 
     units = {}
     if base is not k:
-        units[dataclasses.replace(unit_point, kernel=base.NAME)] = unit(
-            St.copy(), dataclasses.replace(point, kernel=base.NAME))
+        units[dataclasses.replace(unit_point, kernel=base.NAME)] = unit(St.copy())
         k.extend(unit_point, grid, St, pos, branches, nonconserving=St_nc)
-    units[unit_point] = unit(St, point)
+    units[unit_point] = unit(St)
     return units
 
 

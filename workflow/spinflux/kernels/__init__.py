@@ -3,8 +3,6 @@
 * ``NAME``;
 * ``assemble(point, grid, ops, pos, branches)``: add the reduced collision operator of one point
   into the block-tridiagonal ``ops`` (``spinflux.banded``) at chain positions ``pos``;
-* ``conserves_spin(point)``: whether St conserves every spin component (then the uniform
-  in-plane spin is a zero mode at α = 0, ``spinflux.equation``);
 * ``reference_gain_loss(...)`` (scattering kernels only): the gain and loss integrands of the
   general form on a full angular grid, for ``spinflux.reference``.
 

@@ -699,12 +699,6 @@ def _add_third_order(point, grid, ops, pos, branches, blocks):
         ops.diag[pos[j]] -= coeff * L3
 
 
-def conserves_spin(point) -> bool:
-    """The amplitude of scalar impurities is spin-independent at α = 0 (T2 ∝ Σ_M P^M = 1);
-    at α ≠ 0 and for momentum-dependent U(q) it is not (docs/beyond_born.md §4)."""
-    return point.lambda_so == 0 and point.alpha == 0
-
-
 def reference_gain_loss(point, grid, M, p, pp, phi, P_out, P_in, f_in, f_out):
     """Born gain and loss plus N U(0)³ cross(U1, t2) with T2 on the full (φ, φ') grid; N U(0)²
     is W(0) and U (= sqrt W(q)) carries sqrt(W(0)), so U1 = T_pp'/sqrt(W(0))."""

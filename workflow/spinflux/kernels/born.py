@@ -223,12 +223,6 @@ def coordinate_shift_reference(point, grid, n_phi=32):
     return out
 
 
-def conserves_spin(point) -> bool:
-    """Scalar T with the exact band energies conserves every spin component; the impurity
-    spin-orbit term λ relaxes the in-plane spin (Elliott–Yafet)."""
-    return point.lambda_so == 0
-
-
 def _amplitude_parts(point, p_out, phi_out, p_in, phi_in):
     """U(q) = sqrt(W(q)) of shape (t, A, B) and S = 1 + iλσ_z (p × p')_z of shape (t, A, B, 2, 2)
     for p_out (t,) at phi_out (A,) ← p_in (t,) at phi_in (B,)."""

@@ -15,8 +15,3 @@ def assemble(point, grid, ops, pos, branches, nonconserving=None):
     """Add −1/τ to the diagonal blocks of the point's chain positions ``pos``."""
     ops.diag[pos] -= np.eye(4) / point.tau
     return {}
-
-
-def conserves_spin(point) -> bool:
-    """A relaxation time relaxes every component, spin included."""
-    return False
