@@ -30,6 +30,10 @@ ROUND_OFF = 1e-13
 #: 1.125, 0.75, 0.5), so a bare difference can undershoot; 3 is Roache's factor of safety for
 #: two-grid estimates (P. J. Roache, J. Fluids Eng. 116, 405 (1994)); docs/convergence.md §7
 SAFETY = 3.0
+#: round-off floor of the error of S_y in units of eps times its fully spin-polarised scale
+#: (``_solve_batch``): ~10 × the largest round-off measured at α = 0, where S_y = 0 by symmetry
+#: (5.6, with an earlier order of summation of the Born blocks; docs/convergence.md, finding 8)
+SPIN_DENSITY_ROUND_OFF = 64.0
 
 
 def solve_on_grids(points, grids, units: dict | None = None, method: str = "lapack") -> dict:
@@ -135,6 +139,12 @@ def _solve_batch(points, settings, estimate_error, method):
         # exactly zero (α = 0 and λ = 0: every drive part vanishes) what remains is round-off of
         # that scale, measured at ≈ eps/64 × 4πσ_xx (docs/convergence.md, finding 8)
         spin_round_off = np.finfo(float).eps * 4 * np.pi * np.abs(out["sigma_xx"])
+        # S_y vanishes by symmetry at α = 0 (inversion), where what remains is round-off of
+        # the S_y that distribution would carry fully spin-polarised (s_φ = s_p = n):
+        # (1/4π) Σ w p 2n/(τ p0) = σ_xx/(τ p0²), n peaked at p = p0 (observables.py)
+        tau = np.array([p.tau for p in points])
+        spin_density_round_off = (SPIN_DENSITY_ROUND_OFF * np.finfo(float).eps
+                                  * np.abs(out["sigma_xx"]) / (tau * P0**2))
         for name in OBSERVABLES:
             # the two refinements added (no cancellation between them), and never less than
             # the round-off of the value's own scale
@@ -142,6 +152,8 @@ def _solve_batch(points, settings, estimate_error, method):
             out[name + "_error"] = np.maximum(change, floor * scales[name])
             if name.startswith("sigma_sH"):
                 out[name + "_error"] = np.maximum(out[name + "_error"], spin_round_off)
+            if name == "spin_density_y":
+                out[name + "_error"] = np.maximum(out[name + "_error"], spin_density_round_off)
         out["error_estimate"] = out["sigma_sH_error"]
     out["validity"] = observables.validity(out, points)
     return out
