@@ -130,8 +130,8 @@ def assemble(point, grid, ops, pos, branches, nonconserving=None):
     breaks spin conservation of scalar impurities, so ``nonconserving`` is left alone. Each root branch b (band pair and
     root sign) contributes ½J x^ℓ W_k(p, p') G_b,ℓ,k to the block (p, p') and −½J x^ℓ W_k L_b,ℓ,k
     to (p, p), x = λ p p' the impurity spin-orbit coupling (ℓ = 0 only without it). The scalar
-    coefficients are first collected per (chain offset, row, branch, ℓ, k) and turned into 4×4
-    blocks by three matrix products.
+    coefficients of all transitions are computed at once; each branch then turns its own into
+    4×4 blocks by one matrix product for the gain and one for the loss.
 
     Returns the kernel's field corrections at O(E) acting on f0: {"coordinate_shift": D_b}
     (``_coordinate_shift``) when λ ≠ 0, else {}.
@@ -146,31 +146,38 @@ def assemble(point, grid, ops, pos, branches, nonconserving=None):
     moments = dis.angular_moments(point.disorder, grid.p[keys // grid.size],
                                   grid.p[keys % grid.size], kmax, dis.strength(point),
                                   **dis.shape_parameters(point))
-    n_branch = len(BANDS) ** 2 * 2
-    # coefficients are collected in chain order (pos − start is a permutation of the point's
-    # range), so the 4×4 blocks land in a contiguous slice without a scatter
-    start_pos = int(pos.min())
-    local = pos - start_pos
-    gain_coeff = np.zeros((3, grid.size, n_branch, powers, kmax + 1))
-    loss_coeff = np.zeros((grid.size, n_branch, powers, kmax + 1))
-    lam = point.lambda_code
+    # the scalar coefficients ½J x^ℓ W_k of every transition at once, in branch order
+    j_all = np.concatenate([j for _, j, _, _, _ in branches])
+    jp_all = np.concatenate([jp for _, _, jp, _, _ in branches])
+    speed = np.concatenate([np.abs(grid.band_velocity(M_in, grid.p[jp]))
+                            for _, _, jp, _, M_in in branches])
+    d_all = pos[jp_all] - pos[j_all]
+    if np.any(np.abs(d_all) > 1):
+        raise RuntimeError("coupling outside the ladder chain")
+    coeff = (0.5 * grid.p[jp_all] / speed * moments[:, inverse]).T  # (transitions, k)
+    if powers > 1:
+        x = point.lambda_code * grid.p[j_all] * grid.p[jp_all]
+        x_powers = np.ones((x.size, powers))
+        for ell in range(1, powers):  # products, not float powers (6× slower)
+            x_powers[:, ell] = x_powers[:, ell - 1] * x
+        coeff = x_powers[:, :, None] * coeff[:, None, :]
+    coeff = coeff.reshape(j_all.size, powers * (kmax + 1))
+    gain = gain_tensors.reshape(-1, coeff.shape[1], 16)  # (branch, ℓ·k, 16)
+    loss = loss_tensors.reshape(-1, coeff.shape[1], 16)
+    # blocks[d + 1, P] as row (d + 1)·size + P of one (3·size, 16) view: a single fancy index
+    # is several times faster than the pair
+    size = ops.blocks.shape[1]
+    flat = ops.blocks.reshape(3 * size, 16)
+    diag = flat[size:2 * size]
+    block_rows = (d_all + 1) * size + pos[j_all]
     start = 0
-    for b, j, jp, _, M_in in branches:
-        Wk = moments[:, inverse[start:start + j.size]]
+    for b, j, _, _, _ in branches:
+        at = slice(start, start + j.size)
         start += j.size
-        half_jac_W = (0.5 * grid.p[jp] / np.abs(grid.band_velocity(M_in, grid.p[jp])) * Wk).T
-        x_powers = (lam * grid.p[j] * grid.p[jp])[:, None] ** np.arange(powers)
-        coeff = x_powers[:, :, None] * half_jac_W[:, None, :]  # (n, ℓ, k)
-        d = pos[jp] - pos[j]
-        if np.any(np.abs(d) > 1):
-            raise RuntimeError("coupling outside the ladder chain")
-        gain_coeff[d + 1, local[j], b] = coeff
-        loss_coeff[local[j], b] = coeff
-    flat = n_branch * powers * (kmax + 1)
-    chain = slice(start_pos, start_pos + grid.size)
-    for d in range(3):
-        ops.blocks[d, chain] += (gain_coeff[d].reshape(grid.size, flat) @ gain_tensors).reshape(-1, 4, 4)
-    ops.diag[chain] -= (loss_coeff.reshape(grid.size, flat) @ loss_tensors).reshape(-1, 4, 4)
+        # a branch has one transition per p_j (grid.branches), so each row of these buffered
+        # fancy-index updates is written once
+        flat[block_rows[at]] += coeff[at] @ gain[b]
+        diag[pos[j]] -= coeff[at] @ loss[b]
     if not spin_orbit:
         return {}
     return {"coordinate_shift": _coordinate_shift(point, grid, branches, moments, inverse)}
@@ -182,24 +189,25 @@ def _coordinate_shift(point, grid, branches, moments, inverse):
         D_b(p) = −λ Σ_roots ½ J F'(ε_M(p)) ⟨W(q) (p'_y − p_y) (S P'σ_zP + Pσ_zP'S†)⟩_φ',
 
     S = 1 + iλσ_z (p × p')_z; shape (N, 4) in grid order."""
-    C = coordinate_shift_tensors()
+    C = coordinate_shift_tensors()  # [M, M', ℓ, k, term, out]
+    kmax = C.shape[3]
+    # (k, ℓ·term·out) per band pair: one product per branch gives both powers of x and both terms
+    C = np.ascontiguousarray(C.transpose(0, 1, 3, 2, 4, 5)).reshape(2, 2, kmax, 16)
     lam = point.lambda_code
     source = np.zeros((grid.size, 4))
     start = 0
     for b, j, jp, M, M_in in branches:
-        Wk = moments[:, inverse[start:start + j.size]]  # (k, n)
+        Wk = moments[:kmax, inverse[start:start + j.size]]  # (k, n)
         start += j.size
-        iM, iMp = BANDS.index(M), BANDS.index(M_in)
         p, pp = grid.p[j], grid.p[jp]
         weight = (-lam * 0.5 * pp / np.abs(grid.band_velocity(M_in, pp))
                   * fermi_derivative(grid.band_energy(M, p), point.temperature))
-        x = lam * p * pp
-        kmax = C.shape[3]
-        for ell in (0, 1):
-            terms = (Wk[:kmax].T @ C[iM, iMp, ell].reshape(kmax, 8)).reshape(-1, 2, 4)
-            contribution = pp[:, None] * terms[:, 0] - p[:, None] * terms[:, 1]
-            # one transition per p_j in a branch: the buffered fancy-index += adds each once
-            source[j] += (weight * x**ell)[:, None] * contribution
+        terms = (Wk.T @ C[BANDS.index(M), BANDS.index(M_in)]).reshape(-1, 2, 2, 4)
+        # (p'_y − p_y): term 0 carries sin φ', term 1 sin φ; ℓ = 0, 1 the powers of x = λpp'
+        contribution = pp[:, None, None] * terms[:, :, 0] - p[:, None, None] * terms[:, :, 1]
+        # one transition per p_j in a branch: the buffered fancy-index += adds each once
+        source[j] += weight[:, None] * (contribution[:, 0] + (lam * p * pp)[:, None]
+                                        * contribution[:, 1])
     return source
 
 
