@@ -79,16 +79,28 @@ def test_the_spin_density_zero_at_zero_rashba_is_inside_its_error_bar(kernel):
     """α = 0: inversion makes the current-induced S_y exactly zero, with or without the impurity
     spin-orbit term; the solver returns round-off, which its estimate must bound without being
     orders of magnitude loose. Before the absolute floor (docs/convergence.md, finding 8) the
-    Born point at λ_so = −0.05 gave S_y = 3.8e-16 against an estimate of 3.6e-17."""
+    Born point at λ_so = −0.05 gave S_y = 3.8e-16 against an estimate of 3.6e-17; with the
+    Born blocks summed in their earlier order, the forward-scattering points gave up to 7808 ε
+    times the polarised scale against a floor of 64."""
     from spinflux.parameters import P0
 
     points = [PointParams(alpha=0.0, tau=t, kernel=kernel, disorder=d, lambda_so=lam)
               for t in (0.5, 3000.0) for d in ("delta", "coulomb") for lam in (-0.05, 0.1)]
+    # strong forward scattering, where the collision blocks' entries are 1e2–1e5 times the
+    # transport rate and their round-off (with another order of summation) exceeded the floor
+    points += [PointParams(alpha=0.0, tau=t, kernel=kernel, lambda_so=lam, **shape)
+               for t in (0.5, 3000.0) for lam, shape in (
+                   (0.1, dict(disorder="smooth", correlation_length=40.0)),
+                   (-1.0, dict(disorder="smooth", correlation_length=100.0)),
+                   (-1.0, dict(disorder="coulomb", spacer_distance=50.0)),
+                   (-1.0, dict(disorder="coulomb", spacer_distance=10.0,
+                               screening_wavevector=0.05)))]
     res = solve_batch(points)
     tau = np.array([p.tau for p in points])
     polarised = np.abs(res["sigma_xx"]) / (tau * P0**2)  # S_y of the distribution, fully polarised
     assert np.all(np.abs(res["spin_density_y"]) <= res["spin_density_y_error"])
     assert np.all(res["spin_density_y_error"] <= 1e-13 * polarised)
     # negative control: away from the symmetry point S_y (Edelstein, ∝ α) is far above the floor
-    moved = solve_batch([dataclasses.replace(points[-1], alpha=0.05)])
+    moved = solve_batch([PointParams(alpha=0.05, tau=3000.0, kernel=kernel, disorder="coulomb",
+                                     lambda_so=0.1)])
     assert abs(moved["spin_density_y"][0]) > 1e6 * moved["spin_density_y_error"][0]

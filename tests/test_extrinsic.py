@@ -271,10 +271,11 @@ def test_at_zero_rashba_the_assembled_equation_damps_the_uniform_in_plane_spin(k
                                                                                disorder, lam,
                                                                                strength):
     """With the regularisation, z decays at ≥ 1/τ in the matrix that is solved, for every kernel:
-    without it the Elliott–Yafet rate alone (λ ≠ 0) is 3.6e-43 of the block at the first grid
-    point for λ_so = −0.05, g = 0.2, where the solve had stopped on an exact zero pivot when the
-    Born blocks were summed in another order (docs/derivation.md §7); for λ = 0 it is 0. The
-    solution is unchanged: the solve's residual stays round-off and S_y = 0 to round-off."""
+    without it the Elliott–Yafet rate alone (λ ≠ 0, ~λ²p⁴) is ~3e-18 of the block at the first
+    grid point for λ_so = −0.05, below round-off, and the assembled value there is exactly 0;
+    with the Born blocks summed branch by branch the solve then stops on a zero pivot
+    (docs/derivation.md §7); for λ = 0 it is 0. The solution is unchanged: the solve's residual
+    stays round-off and S_y = 0 to round-off."""
     from spinflux.equation import build_system
     from spinflux.spinor import UNIFORM_SPIN_Y as z
 

@@ -103,9 +103,9 @@ def test_a_dropped_lower_band_root_is_detected():
 @pytest.mark.parametrize("alpha,temperature", [(0.2, 1e-3), (-0.3, 1e-3), (0.05, 1e-6),
                                                (0.0, 1e-3)])
 def test_a_root_branch_has_at_most_one_transition_per_grid_point(alpha, temperature):
-    """The coordinate shift (born._coordinate_shift) adds each branch's source terms with one
-    buffered fancy-index +=: that adds every transition only if no p_j repeats within a
-    branch."""
+    """The Born blocks (born.assemble) and the coordinate shift (born._coordinate_shift) add
+    each branch's terms with one buffered fancy-index += each: that adds every transition only
+    if no p_j repeats within a branch."""
     grid = build_grid(PointParams(alpha=alpha, tau=1.0, temperature=temperature))
     branches = grid.branches()
     assert sum(j.size for _, j, *_ in branches) >= 2 * grid.size

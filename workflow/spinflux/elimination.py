@@ -52,7 +52,7 @@ def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True, St_tra
     inv_tau : ndarray, shape (P,)
         1/τ of every point.
     extra : ndarray, shape (P·n, 4, 4)
-        The τ-dependent diagonal blocks added to St/τ (−Prec, zero-mode regularisation), point
+        The τ-dependent diagonal blocks added to St/τ (−Prec, the α = 0 regularisation), point
         after point.
     drive, weights : ndarray, shape (P·n, 4)
         Right-hand sides b of A f = b and w of Aᵀ y = w (``drive`` is ignored if not

@@ -39,7 +39,7 @@ class UnitOperator:
     """The kinetic equation of one point at τ = 1, in the grid's chain order.
 
     Every collision term scales like 1/τ at fixed potential shape (the impurity density does):
-    St(τ) = St/τ, and so do the side-jump drives and the zero-mode regularisation, while the
+    St(τ) = St/τ, and so do the side-jump drives and the α = 0 regularisation, while the
     intrinsic, acceleration and field spin-orbit drives do not depend on τ. A τ sweep therefore
     assembles its collision integral once (``build_system``).
     """
@@ -138,7 +138,7 @@ class LinearSystem:
     """The assembled kinetic equation of a batch of points, (St − Prec) f = D, in chain order.
 
     The collision operator of point i is ``units[i].St/τ_i`` (shared by the points of a τ sweep,
-    never copied per τ); ``extra`` holds −Prec and the zero-mode regularisation. ``solve``
+    never copied per τ); ``extra`` holds −Prec and the α = 0 regularisation. ``solve``
     returns the response f to the sum of the drives and the adjoint solution y of
     Aᵀ y = w, w the weights of σ_sH: the response of σ_sH to each drive D_k is then yᵀD_k, one
     back substitution for all drives instead of one per drive.

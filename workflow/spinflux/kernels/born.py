@@ -167,7 +167,8 @@ def assemble(point, grid, ops, pos, branches, nonconserving=None):
     # blocks[d + 1, P] as row (d + 1)·size + P of one (3·size, 16) view: a single fancy index
     # is several times faster than the pair
     size = ops.blocks.shape[1]
-    flat = ops.blocks.reshape(3 * size, 16)
+    flat = ops.blocks.view()
+    flat.shape = (3 * size, 16)  # raises rather than copies if the blocks are not contiguous
     diag = flat[size:2 * size]
     block_rows = (d_all + 1) * size + pos[j_all]
     start = 0
