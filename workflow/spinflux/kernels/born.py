@@ -154,7 +154,8 @@ def assemble(point, grid, ops, pos, branches, nonconserving=None):
     d_all = pos[jp_all] - pos[j_all]
     if np.any(np.abs(d_all) > 1):
         raise RuntimeError("coupling outside the ladder chain")
-    coeff = (0.5 * grid.p[jp_all] / speed * moments[:, inverse]).T  # (transitions, k)
+    half_jac_W = (0.5 * grid.p[jp_all] / speed * moments[:, inverse]).T  # (transitions, k)
+    coeff = half_jac_W
     if powers > 1:
         x = point.lambda_code * grid.p[j_all] * grid.p[jp_all]
         x_powers = np.ones((x.size, powers))
@@ -181,15 +182,16 @@ def assemble(point, grid, ops, pos, branches, nonconserving=None):
         diag[pos[j]] -= coeff[at] @ loss[b]
     if not spin_orbit:
         return {}
-    return {"coordinate_shift": _coordinate_shift(point, grid, branches, moments, inverse)}
+    return {"coordinate_shift": _coordinate_shift(point, grid, branches, half_jac_W)}
 
 
-def _coordinate_shift(point, grid, branches, moments, inverse):
+def _coordinate_shift(point, grid, branches, half_jac_W):
     """The side-jump source J_b{f0} of the coordinate shift (docs/extrinsic.md §3), eE = 1:
 
         D_b(p) = −λ Σ_roots ½ J F'(ε_M(p)) ⟨W(q) (p'_y − p_y) (S P'σ_zP + Pσ_zP'S†)⟩_φ',
 
-    S = 1 + iλσ_z (p × p')_z; shape (N, 4) in grid order."""
+    S = 1 + iλσ_z (p × p')_z; shape (N, 4) in grid order. ``half_jac_W`` holds ½J W_k of every
+    transition of ``branches``, in their order (transitions, k) (``assemble``)."""
     C = coordinate_shift_tensors()  # [M, M', ℓ, k, term, out]
     kmax = C.shape[3]
     # (k, ℓ·term·out) per band pair: one product per branch gives both powers of x and both terms
@@ -198,12 +200,11 @@ def _coordinate_shift(point, grid, branches, moments, inverse):
     source = np.zeros((grid.size, 4))
     start = 0
     for b, j, jp, M, M_in in branches:
-        Wk = moments[:kmax, inverse[start:start + j.size]]  # (k, n)
+        jac_W = half_jac_W[start:start + j.size, :kmax]  # (n, k)
         start += j.size
         p, pp = grid.p[j], grid.p[jp]
-        weight = (-lam * 0.5 * pp / np.abs(grid.band_velocity(M_in, pp))
-                  * fermi_derivative(grid.band_energy(M, p), point.temperature))
-        terms = (Wk.T @ C[BANDS.index(M), BANDS.index(M_in)]).reshape(-1, 2, 2, 4)
+        weight = -lam * fermi_derivative(grid.band_energy(M, p), point.temperature)
+        terms = (jac_W @ C[BANDS.index(M), BANDS.index(M_in)]).reshape(-1, 2, 2, 4)
         # (p'_y − p_y): term 0 carries sin φ', term 1 sin φ; ℓ = 0, 1 the powers of x = λpp'
         contribution = pp[:, None, None] * terms[:, :, 0] - p[:, None, None] * terms[:, :, 1]
         # one transition per p_j in a branch: the buffered fancy-index += adds each once
