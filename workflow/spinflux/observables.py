@@ -169,7 +169,7 @@ def evaluate(system, solution) -> dict:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(s.point_alpha != 0, -8 * np.pi * torque / (2 * s.point_alpha), np.nan)
 
-    shares = seg(np.einsum("ja,jak->jk", y, s.rhs))  # (points, drives)
+    shares = s.drive_shares(y)  # (points, drives)
     parts = {drive: shares[:, k] for k, drive in enumerate(DRIVES)}
     torque = seg(w * (St_f[:, 1] + St_f[:, 2])) / (2 * np.pi)
     drive_torque = seg(w * (D[:, 1] + D[:, 2])) / (2 * np.pi)
@@ -204,7 +204,7 @@ def evaluate(system, solution) -> dict:
 def born_parts(system, y) -> dict:
     """The drive shares ``drive:<name>`` and σ_sH of a Born companion system from its adjoint
     solution alone (no forward solve: the channels need nothing else)."""
-    shares = system.per_point(np.einsum("ja,jak->jk", y, system.rhs))
+    shares = system.drive_shares(y)
     parts = {f"drive:{drive}": shares[:, k] for k, drive in enumerate(DRIVES)}
     parts["sigma_sH"] = sum(parts.values())
     return parts

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 from dataclasses import dataclass
 
 P0 = math.sqrt(2.0)  # p0 = sqrt(2 m E_F) in code units
@@ -209,6 +210,13 @@ PointParams = dataclasses.make_dataclass(
     },
 )
 PointParams.__module__ = __name__
+
+
+#: every field of a PointParams but τ, as a tuple: points equal in it differ only in τ and share
+#: the τ-independent assembly of their kinetic equation (equation.UnitOperator). A getter, not
+#: dataclasses.replace(point, tau=...), which validates a new point (~50 µs)
+fields_but_tau = operator.attrgetter(*(f.name for f in dataclasses.fields(PointParams)
+                                       if f.name != "tau"))
 
 
 def validate(p) -> None:
