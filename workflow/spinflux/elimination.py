@@ -80,7 +80,6 @@ def solve_sweep(St, inv_tau, extra, drive, weights, forward: bool = True, St_tra
     from ._elimination_kernels import sweep  # numba: imported on first use only
 
     sweep(np.ascontiguousarray(St.blocks), np.ascontiguousarray(St_transpose.blocks),
-          np.ascontiguousarray(inv_tau, dtype=float), extra,
-          np.ascontiguousarray(extra.transpose(0, 2, 1)), np.ascontiguousarray(drive),
+          np.ascontiguousarray(inv_tau, dtype=float), extra, np.ascontiguousarray(drive),
           np.ascontiguousarray(weights), St.coupled, forward, BACKWARD_ERROR_LIMIT, f, y, error)
     return f, y, error.max(axis=1)
