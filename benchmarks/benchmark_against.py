@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=2, help="alternating runs per case (default 2)")
     ap.add_argument("--n-tau", type=int, help="only the cases with this many τ values (30, 300)")
     args = ap.parse_args()
+    if args.repeat < 1 or (args.n_tau is not None and args.n_tau < 1):
+        ap.error("--repeat and --n-tau must be positive integers")
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "baseline"
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(old),

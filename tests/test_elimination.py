@@ -216,3 +216,26 @@ def test_the_adjoint_only_solve_factors_the_transpose_and_solves_the_adjoint(ker
         ax = system.collision(x) + np.einsum("jab,jb->ja", system.extra, x)
         scale = np.abs(y).sum(axis=1) @ np.abs(ax).sum(axis=1)
         assert abs(np.sum(y * ax) - np.sum(w * x)) <= 1e-12 * scale
+
+
+def test_the_batched_collision_operator_is_each_points_operator_over_its_tau():
+    """LinearSystem.collision applies St/τ sweep by sweep, the points of a sweep side by side.
+    Against each point's own operator applied to its own rows (BlockTridiagonal.matvec of one
+    vector), for a batch where one unit recurs apart from its other points, kernels mix, and f
+    comes in C order, Fortran order and as a transposed view (an earlier version wrote Fortran
+    input's result into a temporary and returned zeros)."""
+    delta = dict(alpha=0.2, disorder="delta")
+    points = [PointParams(tau=3.0, kernel="born", **delta),
+              PointParams(tau=30.0, kernel="born", **delta),
+              PointParams(tau=3.0, kernel="relaxation", **delta),
+              PointParams(tau=300.0, kernel="born", **delta)]
+    grid = build_grid(points[0])
+    system = build_system(points, [grid] * len(points))
+    assert system.units[0] is system.units[3]  # the recurring unit, not next to its sweep
+    f = np.random.default_rng(2).standard_normal((system.p.size, 4))
+    expected = np.concatenate([
+        system.units[i].St.matvec(f[system.offsets[i]:system.offsets[i + 1]]) / p.tau
+        for i, p in enumerate(points)])
+    for layout in (f, np.asfortranarray(f), np.ascontiguousarray(f.T).T):
+        got = system.collision(layout)
+        assert np.abs(got - expected).max() <= 1e-13 * np.abs(expected).max()

@@ -285,7 +285,7 @@ class LinearSystem:
 
     def collision(self, f, nonconserving: bool = False):
         """St f (or the scalar third-order part of St), f of shape (total, 4) in chain order."""
-        out = np.zeros_like(f)
+        out = np.zeros(f.shape)  # C order whatever f's: the sweeps write through views of it
         for start, stop in self.sweeps():
             unit = self.units[start]
             if nonconserving and not unit.has_nonconserving:
@@ -297,8 +297,9 @@ class LinearSystem:
             # the transpositions are 2-D (points × 4n), several times faster than a 3-D one
             x = f[rows].reshape(m, 4 * n).T.reshape(n, 4, m)
             tau = np.array([p.tau for p in self.points[start:stop]])
-            np.divide(operator.matvec(x).reshape(4 * n, m).T, tau[:, None],
-                      out=out[rows].reshape(m, 4 * n))
+            view = out[rows]
+            view.shape = (m, 4 * n)  # raises rather than copies
+            np.divide(operator.matvec(x).reshape(4 * n, m).T, tau[:, None], out=view)
         return out
 
 
