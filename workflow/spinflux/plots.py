@@ -565,6 +565,7 @@ def _suppression_panel(ax, sub, lam, colors):
             first = False
             shown.append(np.abs(ratio[ok]))
             xs.append(x[ok])
+    ax.plot([], [], ls="none", marker="o", mfc="white", color="0.35", label="open marker: < 0")
     x_all = np.concatenate(xs)
     grid = np.geomspace(x_all.min(), x_all.max(), 200)
     ax.plot(grid, analytic.extrinsic_suppression(grid * abs(lam), lam), color="k", lw=1,
