@@ -164,6 +164,11 @@ class LinearSystem:
     def grid_points(self):
         return np.diff(self.offsets)
 
+    @cached_property
+    def tau(self):
+        """τ of every point, shape (n_points,)."""
+        return np.array([p.tau for p in self.points])
+
     @property
     def point_alpha(self):
         return np.array([g.alpha for g in self.grids])
@@ -187,7 +192,7 @@ class LinearSystem:
         for start, stop in self.sweeps():
             columns = ab[:, 4 * self.offsets[start]:4 * self.offsets[stop]]
             columns.shape = (ab.shape[0], stop - start, -1)  # a view, never a copy
-            inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
+            inverse_tau = 1 / self.tau[start:stop]
             unit = self.units[start]
             if unit.width == width:
                 band = unit.band_transpose if transpose else unit.band
@@ -217,7 +222,7 @@ class LinearSystem:
         failed = []
         for start, stop in self.sweeps():
             rows = slice(self.offsets[start], self.offsets[stop])
-            inverse_tau = np.array([1 / p.tau for p in self.points[start:stop]])
+            inverse_tau = 1 / self.tau[start:stop]
             unit = self.units[start]
             f[rows], y[rows], error = elimination.solve_sweep(
                 unit.St, inverse_tau, self.extra[rows], self.drive[rows], weights[rows], forward,
@@ -278,7 +283,7 @@ class LinearSystem:
             rows = slice(self.offsets[start], self.offsets[stop])
             n = unit.shift.shape[0]
             ys = y[rows].reshape(stop - start, 4 * n)
-            tau = np.array([p.tau for p in self.points[start:stop]])
+            tau = self.tau[start:stop]
             out[start:stop] = (ys @ unit.drives.reshape(4 * n, -1)
                                + (ys @ unit.drives_per_tau.reshape(4 * n, -1)) / tau[:, None])
         return out
@@ -296,10 +301,9 @@ class LinearSystem:
             # the sweep's points side by side, (n, 4, points): one product per block diagonal;
             # the transpositions are 2-D (points × 4n), several times faster than a 3-D one
             x = f[rows].reshape(m, 4 * n).T.reshape(n, 4, m)
-            tau = np.array([p.tau for p in self.points[start:stop]])
-            view = out[rows]
-            view.shape = (m, 4 * n)  # raises rather than copies
-            np.divide(operator.matvec(x).reshape(4 * n, m).T, tau[:, None], out=view)
+            tau = self.tau[start:stop]
+            np.divide(operator.matvec(x).reshape(4 * n, m).T, tau[:, None],
+                      out=_rows_as(out, rows, (m, 4 * n)))
         return out
 
 
@@ -327,30 +331,31 @@ def build_system(points, grids, units: dict | None = None) -> LinearSystem:
             units.update({(p, id(grid)): u for p, u in assemble_units(point, grid).items()})
         unit = units[key]
         used.extend([unit] * (stop - start))
-        rows = slice(offsets[start], offsets[stop])
+        rows, m, n = slice(offsets[start], offsets[stop]), stop - start, grid.size
         tau = np.array([p.tau for p in points[start:stop]])[:, None, None]
-
-        def per_point(a, rows=rows, m=stop - start, n=grid.size):
-            """The run's rows of ``a`` as a (points, N, ...) view."""
-            view = a[rows]
-            view.shape = (m, n) + a.shape[1:]  # raises rather than copies
-            return view
-
         # in place, without temporaries: (drive_per_tau / τ) + drive, as before
-        view = per_point(drive)
+        view = _rows_as(drive, rows, (m, n, 4))
         np.divide(unit.drive_per_tau, tau, out=view)
         view += unit.drive
-        per_point(shift)[:] = unit.shift
+        _rows_as(shift, rows, (m, n, 4))[:] = unit.shift
         if unit.regularisation.any():
-            np.divide(unit.regularisation, tau[..., None], out=per_point(extra))
+            np.divide(unit.regularisation, tau[..., None], out=_rows_as(extra, rows, (m, n, 4, 4)))
         pos = grid.chain_position()
         for values, source in ((p_all, grid.p), (w_all, grid.weights), (a_all, grid.alpha)):
-            per_point(values)[:, pos] = source
+            _rows_as(values, rows, (m, n))[:, pos] = source
     precession = a_all * p_all  # −Prec: (St − Prec) f = D
     extra[:, 2, 3] += precession
     extra[:, 3, 2] -= precession
     return LinearSystem(list(points), list(grids), used, offsets, drive, extra, shift,
                         p_all, w_all, a_all)
+
+
+def _rows_as(a, rows, shape):
+    """``a[rows]`` as a view of ``shape``, for writing the rows of a run of points at once;
+    raises rather than copies (a copy would take the writes and leave ``a`` untouched)."""
+    view = a[rows]
+    view.shape = shape
+    return view
 
 
 def _runs(points, grids):

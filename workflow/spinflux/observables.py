@@ -180,7 +180,6 @@ def evaluate(system, solution) -> dict:
     residual = St_f + np.einsum("jab,jb->ja", s.extra, f) - D
     res = s.per_point(np.abs(residual), np.maximum).max(axis=1)
     rhs_scale = s.per_point(np.abs(D), np.maximum).max(axis=1)
-    tau = np.array([p.tau for p in s.points])
     out = {
         "sigma_sH": seg(2 * w * s.p * f[:, 3]),
         "sigma_sH_intrinsic": parts["intrinsic"],
@@ -193,7 +192,7 @@ def evaluate(system, solution) -> dict:
         "collision_torque": torque,
         "collision_torque_nonconserving": torque_nc,
         "sigma_xx": seg(w * (2 * s.p * f[:, 0] + s.alpha * (f[:, 1] + f[:, 2]))) / (4 * np.pi),
-        "spin_density_y": seg(w * (f[:, 1] + f[:, 2])) / (4 * np.pi) / (tau * P0),
+        "spin_density_y": seg(w * (f[:, 1] + f[:, 2])) / (4 * np.pi) / (s.tau * P0),
         "relative_residual": res / rhs_scale,
         "grid_points": s.grid_points,
     }
