@@ -16,7 +16,7 @@ import spinflux.disorder as dis
 import spinflux.grid as grid_module
 from spinflux import analytic
 from spinflux.grid import GridSettings, build_grid
-from spinflux.params import PointParams
+from spinflux.parameters import PointParams
 from spinflux.solver import solve_point
 
 BASE = GridSettings()
