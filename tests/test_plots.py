@@ -44,6 +44,13 @@ def study(request):
     return request.param, solve_study(STUDIES[request.param])
 
 
+def test_the_dataset_keeps_the_configs_order_of_kernels_and_disorders(study):
+    name, ds = study
+    grid = STUDIES[name]["grid"]
+    assert list(ds.kernel.values) == grid["kernel"]
+    assert list(ds.disorder.values) == grid["disorder"]
+
+
 def drawn(ds):
     extra = {a: list(ds[a].values) for a in ("temperature",) if a in ds.sigma_sH.dims}
     out = {}

@@ -241,8 +241,8 @@ def _alpha_colorbar(fig, axes, alphas):
 
 
 def _ordered(values, canonical):
-    """The study's values in the order of the physics (e.g. relaxation, born, beyond_born), not
-    the alphabetical order of a merged dataset."""
+    """The study's values in the order of the physics (e.g. relaxation, born, beyond_born),
+    whatever order the config listed them in (the dataset keeps the config's)."""
     values = [str(v) for v in values]
     return [v for v in canonical if v in values] + [v for v in values if v not in canonical]
 

@@ -400,6 +400,13 @@ def merge_datasets(parts: list[xr.Dataset], config: dict) -> xr.Dataset:
         # longer names of the other chunks ("relaxation" → "rela") on write
         if var.dtype.kind in "UO":
             var.encoding.pop("dtype", None)
+    # combine_by_coords sorts the labels of a choice axis (kernel, disorder) alphabetically; the
+    # user listed them in an order of their own (relaxation, born, beyond_born), which plots by
+    # position (ds.sigma_sH.plot(col="kernel")) should keep
+    order = {dim: list(values) for dim, values in config.get("grid", {}).items()
+             if dim in merged.dims and merged[dim].dtype.kind in "UO" and isinstance(values, list)}
+    if order:
+        merged = merged.reindex(order)
     # the balance-law value is NaN by definition at α = 0 (it divides by α), nowhere else
     present = {name: merged[name] if name != "sigma_sH_balance" else
                merged[name].where(merged.alpha != 0, 0.0) for name in OBSERVABLES}
