@@ -28,7 +28,8 @@ COULOMB_ANGULAR_POINTS = 48
 
 
 @lru_cache(maxsize=8)
-def _gauss_theta(n: int):
+def gauss_theta(n: int):
+    """Gauss–Legendre nodes θ (n,) and weights (n,) on [0, π] (the weights sum to π)."""
     x, w = np.polynomial.legendre.leggauss(n)
     theta = 0.5 * np.pi * (x + 1.0)
     return theta, 0.5 * np.pi * w
@@ -73,7 +74,7 @@ def strength(p: PointParams, n_theta: int | None = None) -> float:
         # (1/2π)∫ e^{−a(1−cos θ)}(1 − cos θ) dθ = e^{−a}[I0(a) − I1(a)]
         integral = float(ive(0, a) - ive(1, a))
     else:
-        theta, w = _gauss_theta(n_theta or COULOMB_ANGULAR_POINTS)
+        theta, w = gauss_theta(n_theta or COULOMB_ANGULAR_POINTS)
         q = 2 * pbar * np.sin(theta / 2)
         integral = float(np.sum(w * coulomb_shape(q, s["d"], s["qtf"]) * (1 - np.cos(theta))) / np.pi)
     return 1.0 / (p.tau * integral)
@@ -108,7 +109,7 @@ def angular_moments(disorder: str, p, pp, kmax: int, w0, R=None, d=None, qtf=Non
     if disorder == "smooth":
         return w0 * np.exp(-0.5 * R**2 * (p - pp) ** 2) * _scaled_bessel(kmax, R**2 * p * pp)
     if disorder == "coulomb":
-        theta, w = _gauss_theta(n_theta or COULOMB_ANGULAR_POINTS)
+        theta, w = gauss_theta(n_theta or COULOMB_ANGULAR_POINTS)
         q = np.sqrt(np.maximum(p[..., None] ** 2 + pp[..., None] ** 2
                                - 2 * (p * pp)[..., None] * np.cos(theta), 0.0))
         shape = coulomb_shape(q, np.asarray(d)[..., None], np.asarray(qtf)[..., None])
