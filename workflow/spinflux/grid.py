@@ -333,15 +333,20 @@ def _check_size(point: PointParams, settings: GridSettings, size: int):
 def coarse_settings(settings: GridSettings) -> tuple[GridSettings, GridSettings]:
     """Settings of the two grids that the refinement error estimate compares with.
 
-    The quadrature grid has 1.5 × the spacing at the Fermi features, 1/1.5 of the residues per
-    ladder period and half the beyond-Born angles; the cut-off grid has 3 rungs fewer, the same
-    residues and angles (so it takes its beyond-Born blocks from the fine grid's). The estimate is the sum of the two differences: with one grid coarser in both,
-    a quadrature error and a cut-off error of opposite sign cancelled (5.5× underestimate at
-    α = 0.05, Δτ = 0.3, λ_so = 0.1; docs/convergence.md §10)."""
+    The quadrature grid has 1.5 × the spacing at the Fermi features and 1/1.5 of the residues
+    per ladder period; the cut-off grid has 3 rungs fewer and the same residues. Both have half
+    the beyond-Born angles. The estimate is the sum of the two differences: with one grid
+    coarser in both spacing and cut-off, a quadrature error and a cut-off error of opposite sign
+    cancelled (5.5× underestimate at α = 0.05, Δτ = 0.3, λ_so = 0.1); with the angles halved on
+    the quadrature grid alone, a residue error and an angular error did (σ_sH of Coulomb
+    disorder, beyond_born, α = 0.02, τ = 744: −1.69e-8 and +1.69e-8, equal to 2.6e-11, a 12.6×
+    underestimate). On both grids the angular error would have to cancel twice
+    (docs/convergence.md, finding 7)."""
     quadrature = dataclasses.replace(
         settings, spacing_factor=1.5 * settings.spacing_factor,
         min_residues=max(4 * KINK_ORDER, math.ceil(settings.min_residues / 1.5)),
         angular_coarsening=2 * settings.angular_coarsening)
     cutoff = dataclasses.replace(
-        settings, rungs_above_fermi=max(2, settings.rungs_above_fermi - 3))
+        settings, rungs_above_fermi=max(2, settings.rungs_above_fermi - 3),
+        angular_coarsening=2 * settings.angular_coarsening)
     return quadrature, cutoff

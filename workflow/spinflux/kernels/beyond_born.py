@@ -543,14 +543,19 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
 
 _CACHE: OrderedDict = OrderedDict()
 #: bytes of third-order blocks kept (the blocks of every α of a chunk, ~10 MB each at 6000
-#: momenta, so that the cut-off grid of the error estimate can take its blocks from them)
+#: momenta, so that the cut-off grid of the error estimate can take its blocks from them where
+#: the angles are not coarsened: δ disorder, whose rule is exact)
 CACHE_BYTES = 600 * 2**20
 
 
 def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
+    # the coarsening is part of the family (``_family_key``): the cut-off grid of the error
+    # estimate halves the angles and must not take the fine grid's blocks (δ's exact rule is
+    # never coarsened, so there it may)
     return (grid.alpha, grid.K, grid.residues.tobytes(), angular_points(point, grid),
             point.disorder, lam,
-            point.correlation_length, point.spacer_distance, point.screening_wavevector)
+            point.correlation_length, point.spacer_distance, point.screening_wavevector,
+            1 if point.disorder == "delta" else grid.angular_coarsening)
 
 
 def _rule_sizes(point, grid, j, jp):
@@ -585,7 +590,8 @@ def _grouped_blocks(point, grid, j, jp, M, Mp, lambdas, spectra=None):
 
 def _family_key(key):
     """The cache key without the ladder length K and the largest angular rule: grids that share
-    their residues and differ only in rungs have the same blocks on their common transitions."""
+    their residues and angular coarsening and differ only in rungs have the same blocks on their
+    common transitions."""
     return key[:1] + key[2:3] + key[4:]
 
 
