@@ -129,8 +129,8 @@ def _solve_batch(points, settings, estimate_error, method):
     out["grid_spacing"] = np.array([g.fermi_spacing / P0 for g in grids])
     out["momentum_cutoff"] = np.array([g.p_max / P0 for g in grids])
     if estimate_error:
-        # the cut-off grid first, while the fine grid's beyond-Born blocks are cached (δ
-        # disorder takes its blocks from them: its angular rule is exact, never coarsened)
+        # the cut-off grid first, while the fine grid's beyond-Born blocks are cached (δ and
+        # Gaussian disorder take their blocks from them: beyond_born.COARSENED)
         coarse = [_solve_chunked(points, _grids(points, s), method)
                   for s in reversed(coarse_settings(settings))]
         scales = observables.error_scales(out)

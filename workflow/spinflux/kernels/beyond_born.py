@@ -56,8 +56,14 @@ BASE = "born"
 #: by 10–4000× at the measured points (docs/beyond_born.md §6)
 ANGULAR_POINTS = {"delta": 8, "smooth": 16, "coulomb": 32}
 EXACT_DELTA_POINTS = 8
-#: ln(1/ε) of the aliasing error of the Gaussian rule on the fine and on the coarse grid
-GAUSSIAN_ALIASING = {1: 37.0, 2: 18.0}
+#: ln(1/ε) of the aliasing error of the Gaussian rule, on every grid
+GAUSSIAN_ALIASING = 37.0
+#: the disorders whose third-order rule has an error above round-off: the two grids of the error
+#: estimate halve their angles (``angular_coarsening``), so that it covers the quadrature. δ's
+#: rule is exact; the Gaussian's aliasing is below 1e-16 (measured 4e-14 of the largest block at
+#: R p0 = 15), under the estimate's round-off floor (solver.ROUND_OFF), and with it coarsened the
+#: estimate would only measure the coarsening
+COARSENED = ("coulomb",)
 #: transitions × angles evaluated per vectorised block: bounds the temporary arrays of
 #: ``third_order_blocks`` to ~100 MB whatever the number of angles
 CHUNK_BUDGET = 80_000
@@ -71,9 +77,9 @@ def angular_points(point: PointParams, grid: LadderGrid | None = None, p_max=Non
     The integrands of the third-order term are products of two such series, so the uniform rule
     is exact to ε with n = 2k + 8 points (rounded up to a multiple of 4, for the rotation of
     ``third_order_blocks``): n grows like R p, not like (R p)². ``p_max`` is the largest momentum
-    of a transition and its intermediate states (default: the top of the grid). The coarse grid
-    of the error estimate uses ε = 1e-8 instead of 1e-16. Coulomb disorder: 32 angles, halved on
-    the coarse grid so that the error estimate covers the quadrature.
+    of a transition and its intermediate states (default: the top of the grid); ε = e^{−37}
+    on every grid. Coulomb disorder: 32 angles, halved on the grids of the error estimate so
+    that it covers the quadrature (``COARSENED``).
     """
     n = ANGULAR_POINTS[point.disorder]
     if point.disorder == "delta" or grid is None:
@@ -82,11 +88,16 @@ def angular_points(point: PointParams, grid: LadderGrid | None = None, p_max=Non
         R = dis.shape_parameters(point)["R"]
         top = grid.p_max + abs(grid.alpha) if p_max is None else np.asarray(p_max)
         x = 0.5 * (R * top) ** 2
-        log_eps = GAUSSIAN_ALIASING[min(grid.angular_coarsening, 2)]
-        k = np.ceil(np.sqrt(2 * x * log_eps) / 2).astype(int)
+        k = np.ceil(np.sqrt(2 * x * GAUSSIAN_ALIASING) / 2).astype(int)
         rule = np.maximum(n, 4 * k + 8)
         return int(rule) if np.ndim(rule) == 0 else rule
-    return max(EXACT_DELTA_POINTS, n // grid.angular_coarsening)
+    return max(EXACT_DELTA_POINTS, n // angular_coarsening(point, grid))
+
+
+def angular_coarsening(point: PointParams, grid: LadderGrid) -> int:
+    """The factor by which this grid's rule is coarsened: the grid's ``angular_coarsening``
+    (GridSettings) for the disorders of ``COARSENED``, else 1."""
+    return grid.angular_coarsening if point.disorder in COARSENED else 1
 
 
 def born_amplitude_zero(point: PointParams) -> float:
@@ -544,18 +555,17 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
 _CACHE: OrderedDict = OrderedDict()
 #: bytes of third-order blocks kept (the blocks of every α of a chunk, ~10 MB each at 6000
 #: momenta, so that the cut-off grid of the error estimate can take its blocks from them where
-#: the angles are not coarsened: δ disorder, whose rule is exact)
+#: the angles are not coarsened: δ and Gaussian disorder, ``COARSENED``)
 CACHE_BYTES = 600 * 2**20
 
 
 def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
     # the coarsening is part of the family (``_family_key``): the cut-off grid of the error
-    # estimate halves the angles and must not take the fine grid's blocks (δ's exact rule is
-    # never coarsened, so there it may)
+    # estimate halves the Coulomb angles and must not take the fine grid's blocks
     return (grid.alpha, grid.K, grid.residues.tobytes(), angular_points(point, grid),
             point.disorder, lam,
             point.correlation_length, point.spacer_distance, point.screening_wavevector,
-            1 if point.disorder == "delta" else grid.angular_coarsening)
+            angular_coarsening(point, grid))
 
 
 def _rule_sizes(point, grid, j, jp):
