@@ -386,8 +386,8 @@ def test_sharing_the_potentials_spectra_between_branches_changes_no_block(disord
     the branch computed alone, with a table of its own pairs only: bit for bit for Gaussian
     disorder (a row's FFT does not depend on the other rows), to round-off for Coulomb (its
     coefficients are one matrix product per chunk of pairs, whose rounding depends on the
-    chunk's size: measured 1.4e-23 of the largest block; 1e-15 asserted, as for the energy
-    groups below). A table that handed a branch another pair's spectrum changes blocks by O(1)."""
+    chunk's size: measured 6e-18 of the branch's largest block; 1e-15 asserted, as for the
+    energy groups below). A table that handed a branch another pair's spectrum changes blocks by O(1)."""
     from spinflux.grid import build_grid
     from spinflux.kernels import beyond_born as bb
 

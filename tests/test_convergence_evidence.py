@@ -26,8 +26,8 @@ CASES.append(at_delta_tau(0.23, alpha=0.035, disorder="delta"))
 CASES += [at_delta_tau(dt, alpha=a, disorder="delta", kernel=k, lambda_so=0.1)
           for a in (0.05, 0.2) for dt in (0.3, 3.0) for k in ("born", "beyond_born")]
 CASES += [PointParams(alpha=0.0, tau=t, kernel="beyond_born", lambda_so=0.1) for t in (5.0, 50.0)]
-# Gaussian beyond-Born: its angular rule is not coarsened for the estimate (exact to e^-37,
-# beyond_born.COARSENED), so the momentum grids alone must cover it
+# Gaussian beyond-Born, whose momentum-grid errors no test covered. (Its angular rule is the same
+# on these grids and on REFINED, so this does not test the rule; beyond_born.COARSENED has that)
 CASES += [at_delta_tau(dt, alpha=0.2, disorder="smooth", kernel="beyond_born", lambda_so=0.1,
                        correlation_length=R) for R, dt in ((1.0, 0.3), (1.0, 3.0), (4.0, 3.0))]
 

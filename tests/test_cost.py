@@ -90,3 +90,10 @@ def test_job_priority_ranks_chunks_by_their_work():
     assert delta_born["alpha0.0316-0.1"] > delta_born["alpha0.316-1"] > delta_born["alpha0"]
     snakefile = (REPO / "workflow/rules/solve.smk").read_text()
     assert "priority: chunk_priority" in snakefile
+
+
+def test_the_memory_model_uses_the_block_caches_own_limit():
+    from spinflux import cost
+    from spinflux.kernels import beyond_born
+
+    assert cost.BLOCK_CACHE_BYTES == beyond_born.CACHE_BYTES

@@ -41,6 +41,9 @@ BLOCK_MIB = 85
 #: and per momentum of the beyond-Born block cache
 BYTES_PER_SYSTEM_POINT = 3000
 BYTES_PER_CACHED_POINT = 6 * 2 * 16 * 8 * 2  # ~6 transitions, gain and loss, λ and λ = 0
+#: the block cache's limit, kernels.beyond_born.CACHE_BYTES (a copy, tested equal: importing the
+#: kernel would load it into the DAG's process, which imports this module)
+BLOCK_CACHE_BYTES = 600 * 2**20
 #: the temporaries of the beyond-Born blocks, bounded by beyond_born.CHUNK_BUDGET, and the table of
 #: the potential's spectra, by beyond_born.TABLE_BUDGET (≤ ~45 MB): ~100 MB together; with
 #: systems of at most 40 000 points the system term alone no longer covered them (a 312 MiB
@@ -94,7 +97,10 @@ def _memory_mib(sizes, kernel: str) -> float:
     largest = max(f for f, _, _, _ in sizes)
     system = max(largest, min(sum(f * n for f, _, _, n in sizes), MAX_SYSTEM_POINTS))
     third_order = kernel == "beyond_born"
-    cache = sum(f for f, _, _, _ in sizes) * BYTES_PER_CACHED_POINT if third_order else 0
+    # the blocks of all three grids stay cached (Coulomb computes each grid's own, the others
+    # derive the cut-off grid's from the fine grid's), up to the cache's limit
+    cache = min(sum(f + q + c for f, q, c, _ in sizes) * BYTES_PER_CACHED_POINT,
+                BLOCK_CACHE_BYTES) if third_order else 0
     workspace = THIRD_ORDER_WORKSPACE_MIB if third_order else 0
     block = BLOCK_MIB if _method(sizes) == "block" else 0
     return BASE_MIB + block + workspace + (system * BYTES_PER_SYSTEM_POINT + cache) / 2**20

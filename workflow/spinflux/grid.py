@@ -335,7 +335,8 @@ def coarse_settings(settings: GridSettings) -> tuple[GridSettings, GridSettings]
 
     The quadrature grid has 1.5 × the spacing at the Fermi features and 1/1.5 of the residues
     per ladder period; the cut-off grid has 3 rungs fewer and the same residues. Both have half
-    the beyond-Born angles. The estimate is the sum of the two differences: with one grid
+    the beyond-Born angles where the rule is coarsened (Coulomb disorder,
+    ``kernels.beyond_born.COARSENED``). The estimate is the sum of the two differences: with one grid
     coarser in both spacing and cut-off, a quadrature error and a cut-off error of opposite sign
     cancelled (5.5× underestimate at α = 0.05, Δτ = 0.3, λ_so = 0.1); with the angles halved on
     the quadrature grid alone, a residue error and an angular error did (σ_sH of Coulomb

@@ -52,17 +52,22 @@ BASE = "born"
 #: (``angular_points``). Coulomb: the potential's harmonics come from Gauss–Legendre quadrature
 #: (``PairSpectra``), and the rule converges fast: at α = 0, τ = 1000 the skew channel (8.0936)
 #: is off by 2.3e-4, 5.4e-7, 1.0e-9 at 16, 32, 64 angles, where the DFT of the samples (before)
-#: left 2.1e-2, 1.4e-3, 8.6e-5; 32 (16 on the error estimate's coarse grid) beats the old 64
+#: left 2.1e-2, 1.4e-3, 8.6e-5; 32 (16 on the error estimate's coarse grids) beats the old 64
 #: by 10–4000× at the measured points (docs/beyond_born.md §6)
 ANGULAR_POINTS = {"delta": 8, "smooth": 16, "coulomb": 32}
 EXACT_DELTA_POINTS = 8
 #: ln(1/ε) of the aliasing error of the Gaussian rule, on every grid
 GAUSSIAN_ALIASING = 37.0
+#: Gauss–Legendre nodes on [0, π] per angle of the rule for the Coulomb potential's harmonics
+#: (``_coulomb_cosines``)
+SPECTRUM_NODES_PER_ANGLE = 4
 #: the disorders whose third-order rule has an error above round-off: the two grids of the error
 #: estimate halve their angles (``angular_coarsening``), so that it covers the quadrature. δ's
-#: rule is exact; the Gaussian's aliasing is below 1e-16 (measured 4e-14 of the largest block at
-#: R p0 = 15), under the estimate's round-off floor (solver.ROUND_OFF), and with it coarsened the
-#: estimate would only measure the coarsening
+#: rule is exact; the Gaussian's is chosen for an aliasing of e^{−37} ≈ 1e-16 per coefficient
+#: (its blocks agree with a 1.5× finer rule's to 4e-14 of the largest block at R p0 = 15, FFT
+#: round-off; against e^{−80} its observables move by ≤ 1.2e-3 of their estimates, R p0 = 1–15),
+#: under the estimate's round-off floor (solver.ROUND_OFF); coarsened, the estimate would only
+#: measure the coarsening
 COARSENED = ("coulomb",)
 #: transitions × angles evaluated per vectorised block: bounds the temporary arrays of
 #: ``third_order_blocks`` to ~100 MB whatever the number of angles
@@ -326,12 +331,13 @@ def _mirrored(half):
 def _coulomb_cosines(n: int):
     """(nodes θ, matrix C) with u(θ) @ C = n c_k, k = 0 … n/2, c_k = (1/π)∫₀^π u(θ) cos kθ dθ the
     Fourier coefficients of an even function u sampled at the Gauss–Legendre nodes θ on [0, π]:
-    max(disorder.COULOMB_ANGULAR_POINTS, 4n) of them. For p = p' u is smooth on [0, π]; for
-    p ≠ p' it has complex singularities at θ ≈ ±i|p − p'|/√(pp'), close to the interval's end,
-    so the quadrature converges more slowly there: over all transitions of five grids (α = 0.02,
-    0.2, 0.5; spacer 0.2–5, screening 0.3–5) the largest error, relative to the largest
-    coefficient, is 1e-8 with 64 nodes, 2e-10 with 128 (n = 32), against 1024."""
-    theta, w = dis.gauss_theta(max(dis.COULOMB_ANGULAR_POINTS, 4 * n))
+    SPECTRUM_NODES_PER_ANGLE · n of them. For p = p' u is smooth on [0, π]; for p ≠ p' it has
+    complex singularities at θ ≈ ±i|p − p'|/√(pp'), close to the interval's end, so the
+    quadrature converges more slowly there: over the transitions of several grids (α = 0.002–0.5;
+    spacer 0.2–5, screening 0.3–5) the largest error, relative to the largest coefficient, is
+    5e-8 with 64 nodes (n = 16, the estimate's grids) and 4e-10 with 128 (n = 32), against 1024;
+    far below the rule's truncation error (docs/beyond_born.md §6)."""
+    theta, w = dis.gauss_theta(SPECTRUM_NODES_PER_ANGLE * n)
     return theta, (n / np.pi) * w[:, None] * np.cos(np.outer(theta, np.arange(n // 2 + 1)))
 
 
@@ -461,8 +467,10 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     kernels.born.reduced_tensors (J = p'/|v_M'(p')|); with ``lambdas`` (λ in code units) a list
     of such pairs, one per λ, sharing the evaluation of the potential.
 
-    The same uniform n-point rules as ``second_order_amplitude`` and ``third_order_cross``
-    (φ' and φ'' on one grid), evaluated in O(n log n) per transition: t2 on the φ' grid is a
+    Uniform n-point rules for φ' and φ'' (one grid), evaluated in O(n log n) per transition from
+    the potential's spectra (``PairSpectra``: for δ and Gaussian disorder the DFT of its samples,
+    the same rule as ``second_order_amplitude``; for Coulomb disorder its Fourier coefficients,
+    which that uniform rule only approximates, with the aliasing error of the samples): t2 on the φ' grid is a
     circular correlation over φ'' (the right factor depends on φ'' − φ' only), formed in the
     spectral domain; the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and
     ⟨e^{ihφ'} ū_a t_bc⟩ contracted with the fixed tensors of ``_cross_tensors``. Both steps are
@@ -505,7 +513,8 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         # t2 at (0, φ') is the circular correlation over φ'' of the left factor
         # L = u_l S P^{M_r} (entry (b, c) = u_l (1 + i s_b x_l sin φ'') P_bc(φ'')) with the
         # right one R(δ) = u_r (1 + i s_c x_r sin(−δ)), δ = φ'' − φ', diagonal in c:
-        # t2 = ifft(fft(L) · n ifft(R)), x_l = λ p p_r, x_r = λ p_r p'. u depends on |q| only,
+        # t2 = ifft(fft(L) · n ifft(R)), x_l = λ p p_r, x_r = λ p_r p' (in coefficient space:
+        # for Coulomb disorder the spectra are n c_k, PairSpectra). u depends on |q| only,
         # so u_l(φ'') and u_r(δ) are even and their spectra F and G real; the sines are
         # i s x sin = (s x/2)(e − ē), and P_bc a single harmonic, so the spectra are
         #   fft(L)_bc = c_bc(M_r) (F_k + s_b (x_l/2)(F_{k+1} − F_{k−1})),  k = k_bc,
@@ -516,7 +525,7 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
         states = []
         for i, (M_r, pr, J) in enumerate(on_shell):
             wrapped = _wrapped(spectra(n, *pairs[1 + 2 * i]), 2)  # F_k = wrapped[2 − k:][:n]
-            G = spectra(n, *pairs[2 + 2 * i])  # = n ifft(u_r), u_r even
+            G = spectra(n, *pairs[2 + 2 * i])  # = n ifft(u_r) (u_r even), or n c_k (Coulomb)
             G_wrapped = _wrapped(G, 1)
             D = 0.5 * (G_wrapped[:, :-2] - G_wrapped[:, 2:])  # (G[m − 1] − G[m + 1])/2
             states.append((weight_bc[M_r], pr, J, wrapped, G, D))
@@ -565,7 +574,8 @@ def _cache_key(point: PointParams, grid: LadderGrid, lam: float):
     return (grid.alpha, grid.K, grid.residues.tobytes(), angular_points(point, grid),
             point.disorder, lam,
             point.correlation_length, point.spacer_distance, point.screening_wavevector,
-            angular_coarsening(point, grid))
+            angular_coarsening(point, grid), ANGULAR_POINTS[point.disorder],
+            SPECTRUM_NODES_PER_ANGLE)
 
 
 def _rule_sizes(point, grid, j, jp):
