@@ -217,3 +217,22 @@ def test_the_stale_reference_finder_finds_stale_names():
               "def f():\n    return g.MAP_WIDTH, g.MAP_HEIGHT, analytic.drude_sigma_xx, analytic.drude\n")
     assert stale_references(source) == ["spinflux.params", "spinflux.solver.solve_points",
                                         "spinflux.grid.MAP_HEIGHT", "spinflux.analytic.drude"]
+
+
+def test_the_error_variables_describe_the_estimate_the_code_makes():
+    """Every *_error variable's long_name states the method (observables.ERROR_METHOD); it said
+    "half the beyond-Born angles" on one grid for every disorder after the code had changed to
+    both grids and Coulomb only (found by a new-user trial)."""
+    from spinflux.grid import GridSettings, coarse_settings
+    from spinflux.kernels.beyond_born import COARSENED
+    from spinflux.observables import ERROR_METHOD
+
+    fine = GridSettings()
+    quadrature, cutoff = coarse_settings(fine)
+    assert quadrature.spacing_factor == 1.5 * fine.spacing_factor
+    assert "1.5× the spacing" in ERROR_METHOD
+    assert fine.rungs_above_fermi - cutoff.rungs_above_fermi == 3 and "3 rungs fewer" in ERROR_METHOD
+    assert quadrature.angular_coarsening == cutoff.angular_coarsening == 2
+    assert "both grids with half the third-order angles" in ERROR_METHOD
+    named = [d for d in parameters.DISORDERS if d in ERROR_METHOD]
+    assert named == list(COARSENED)

@@ -84,7 +84,8 @@ CHANNELS = ("sigma_sH_elliott_yafet", "sigma_sH_side_jump", "sigma_sH_skew",
             "sigma_sH_nonconserving")
 #: how the error of every observable is estimated (grid.coarse_settings)
 ERROR_METHOD = ("3 × (|value − value on a grid with 1.5× the spacing at the Fermi features and "
-                "half the beyond-Born angles| + |value − value with 3 rungs fewer|)")
+                "1/1.5 of the residues per ladder period| + |value − value with 3 rungs fewer|), "
+                "both grids with half the third-order angles for coulomb disorder")
 
 
 #: bit, name and meaning of the validity flags (CF flag_masks/flag_meanings)

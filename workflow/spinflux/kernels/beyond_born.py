@@ -53,7 +53,7 @@ BASE = "born"
 #: (``PairSpectra``), and the rule converges fast: at α = 0, τ = 1000 the skew channel (8.0936)
 #: is off by 2.3e-4, 5.4e-7, 1.0e-9 at 16, 32, 64 angles, where the DFT of the samples (before)
 #: left 2.1e-2, 1.4e-3, 8.6e-5; 32 (16 on the error estimate's coarse grids) beats the old 64
-#: by 10–4000× at the measured points (docs/beyond_born.md §6)
+#: by 100–4500× at the measured points (docs/beyond_born.md §6)
 ANGULAR_POINTS = {"delta": 8, "smooth": 16, "coulomb": 32}
 EXACT_DELTA_POINTS = 8
 #: ln(1/ε) of the aliasing error of the Gaussian rule, on every grid
