@@ -31,7 +31,9 @@ CHANNEL_STYLE = {"sigma_sH": dict(color="k", ls="-", label="total σ_sH"),
                  "sigma_sH_skew": dict(color="tab:green", ls="--", label="skew"),
                  "sigma_sH_side_jump": dict(color="tab:orange", ls=":", label="side jump"),
                  "sigma_sH_elliott_yafet": dict(color="tab:purple", ls="-.",
-                                                label="Elliott–Yafet (bare)")}
+                                                label="Elliott–Yafet (bare)"),
+                 "sigma_sH_nonconserving": dict(color="tab:brown", ls=(0, (1, 1)),
+                                                label="nonconserving")}
 #: width of one panel and the font sizes, in inches and points at the printed size
 PANEL_WIDTH = 3.1
 RC = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "legend.fontsize": 8,
@@ -375,6 +377,8 @@ def _extrinsic_row(ax, d, xname):
     shown = []
     ax.set_yscale("log")
     for name, style in CHANNEL_STYLE.items():
+        if name != "sigma_sH" and not np.any(sub[name].values):
+            continue  # a channel this disorder does not have (nonconserving for δ): no entry
         xs, ys, flags = _sorted_by(x, sub[name].values, sub.validity.values)
         style = dict(style)
         shown.append(_signed_log(ax, xs, ys, style.pop("color"), style.pop("label"), **style))
