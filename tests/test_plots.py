@@ -105,8 +105,8 @@ def test_every_panel_is_readable(study):
 
 def test_the_headlines_channel_row_draws_every_channel_the_disorder_has():
     """The channels add up to the total; the bottom row of sigma_vs_delta_tau left out the
-    nonconserving share, which smooth and Coulomb disorder have (up to 0.027 at α = 0.02 in the
-    default study) and δ disorder does not (found by a new-user trial)."""
+    nonconserving share, which smooth and Coulomb disorder have (up to 0.027 and 0.030 at
+    α = 0.02 in the default study) and δ disorder does not (found by a new-user trial)."""
     name = "small"
     ds = solve_study(STUDIES[name])
     figure, selection = plots.variants({})["sigma_vs_delta_tau"]
