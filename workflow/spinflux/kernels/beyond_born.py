@@ -472,8 +472,8 @@ def third_order_blocks(point: PointParams, grid: LadderGrid, j, jp, M, Mp,
     Uniform n-point rules for φ' and φ'' (one grid), evaluated in O(n log n) per transition from
     the potential's spectra (``PairSpectra``: for δ and Gaussian disorder the DFT of its samples,
     the same rule as ``second_order_amplitude``; for Coulomb disorder its Fourier coefficients,
-    which that uniform rule only approximates, with the aliasing error of the samples): t2 on the φ' grid is a
-    circular correlation over φ'' (the right factor depends on φ'' − φ' only), formed in the
+    which that uniform rule only approximates, with the aliasing error of the samples). t2 on
+    the φ' grid is a circular correlation over φ'' (the right factor depends on φ'' − φ' only), formed in the
     spectral domain; the φ' average is a set of moments ⟨e^{ihφ'} u_a t̄_bc⟩ and
     ⟨e^{ihφ'} ū_a t_bc⟩ contracted with the fixed tensors of ``_cross_tensors``. Both steps are
     linear in nine real sums per projector entry, taken from the spectrum of t2 by Parseval,
