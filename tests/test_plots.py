@@ -9,7 +9,8 @@ import warnings
 import numpy as np
 import pytest
 
-from spinflux import plots
+from spinflux import analytic, plots
+from spinflux.parameters import PointParams
 from spinflux.study import solve_study
 
 HOT = {"temperature": 0.01}
@@ -160,6 +161,33 @@ def test_extrinsic_figure_fits_the_skew_slope_only_with_three_points(study):
     for label in labels:
         if "slope" in label:
             assert abs(float(label.rsplit(" ", 1)[1]) - 1) < 0.01  # skew ∝ τ at α = 0
+
+
+def test_extrinsic_figure_draws_each_disorders_own_exact_side_jump():
+    """The reference line on each α = 0 panel is the side jump of that panel's disorder and
+    parameters (analytic.side_jump_at_zero_rashba), and the data lie on it. Negative control:
+    the δ value misses the Gaussian (R p0 = 0.5) data by > 10× their error estimate (43×
+    measured: 6.2e-5 against 1.4e-6), so a line shared by both panels would fail."""
+    ds = solve_study(STUDIES["small"])
+    fig = plots.draw("extrinsic", ds)
+    beyond = ds.sel(kernel="beyond_born", alpha=0.0)
+    drawn_values = {}
+    for ax, disorder in zip(fig.axes, ds.disorder.values):
+        lines = [line for line in ax.get_lines()
+                 if line.get_label().startswith("side jump, exact at α = 0")]
+        assert len(lines) == 1, disorder
+        drawn_values[disorder] = float(np.unique(lines[0].get_ydata())[0])
+        params = {k: STUDIES["small"]["parameters"][k] for k in ("temperature",)}
+        if disorder == "smooth":
+            params["correlation_length"] = STUDIES["small"]["parameters"]["correlation_length"]
+        exact = analytic.side_jump_at_zero_rashba(
+            PointParams(0.0, 1.0, str(disorder), "born", lambda_so=0.1, **params))
+        assert drawn_values[disorder] == pytest.approx(exact, rel=1e-12)
+        data = beyond.sel(disorder=disorder)
+        assert np.all(np.abs(data.sigma_sH_side_jump - exact) <= data.sigma_sH_side_jump_error)
+    smooth = beyond.sel(disorder="smooth")
+    assert np.all(np.abs(smooth.sigma_sH_side_jump - drawn_values["delta"])
+                  > 10 * smooth.sigma_sH_side_jump_error)
 
 
 def test_born_cancellation_title_states_what_the_data_show(study):

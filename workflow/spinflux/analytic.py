@@ -204,6 +204,56 @@ def extrinsic_at_zero_rashba(point: PointParams) -> dict:
             "side_jump": _zero_rashba_shell(point, side_jump)}
 
 
+def _correlator_shape(point: PointParams):
+    """W(q)/w0 of docs/model.md §1 (code units), written out here rather than taken from
+    ``spinflux.disorder``, so that the references below share only the model with the solver."""
+    R = point.correlation_length / P0
+    d = point.spacer_distance / P0
+    qtf = point.screening_wavevector * P0
+    return {"delta": lambda q: 1.0,
+            "smooth": lambda q: math.exp(-0.5 * (q * R) ** 2),
+            "coulomb": lambda q: (math.exp(-q * d) / (q + qtf)) ** 2}[point.disorder]
+
+
+def _on_shell_moments(point: PointParams, p: float, kmax: int = 3) -> np.ndarray:
+    """W_k(p, p)/w0 = (1/π)∫_0^π dθ W(2p sin θ/2) cos kθ, k = 0..kmax, by adaptive quadrature
+    (the solver uses Bessel functions and Gauss–Legendre rules: ``disorder.angular_moments``)."""
+    shape = _correlator_shape(point)
+    # W is largest at q = 0; absolute 1e-13 of it, since W_k of δ disorder (k ≥ 1) vanish
+    return np.array([quad(lambda t: shape(2 * p * math.sin(t / 2)) * math.cos(k * t), 0, math.pi,
+                          epsabs=1e-13 * shape(0.0), epsrel=1e-12, limit=200)[0] / math.pi
+                     for k in range(kmax + 1)])
+
+
+def side_jump_at_zero_rashba(point: PointParams) -> float:
+    """Side-jump channel at α = 0 for any disorder (docs/extrinsic.md §4), at temperature T by
+    quadrature, in e/8π:
+
+        σ_sj = 2∫dp p² (−dF/dp) λ [1 + r(p)],
+        r = (W0 − W1) / [(W0 − W1) + y² ((W0 − W2)/2 − (W1 − W3)/4)],   y = λp²,
+
+    W_k = W_k(p, p) the angular moments of the correlator on the shell. The 1 is the response
+    δF = −sλpF' sin φ σ_z to the correction St{δF} (exact: at α = 0 the kinetic operator is St
+    alone); r is the response to the coordinate-shift source sλpF' sin φ σ_z (W0 − W1) divided by
+    the Born rate on the harmonic e^{iφ}, (W0 − W1) + y²⟨W sin²θ (1 − cos θ)⟩, whose λ² part
+    is the Elliott–Yafet scattering |1 + isy sin θ|² = 1 + y² sin²θ. The strength w0 cancels:
+    σ_sj depends on the shape of W only, not on τ or g. δ disorder: r = 1/(1 + y²/2)
+    (``extrinsic_at_zero_rashba``); to leading order in λ_so every disorder gives 4λ_so
+    (e n λ/ħ). Raises ValueError unless α = 0.
+    """
+    if point.alpha != 0:
+        raise ValueError("the side jump has a closed form at alpha = 0 only")
+    lam = point.lambda_code
+
+    def side_jump(p, minus_dF_dp):
+        W0, W1, W2, W3 = _on_shell_moments(point, p)
+        y = lam * p * p
+        r = (W0 - W1) / ((W0 - W1) + y * y * (0.5 * (W0 - W2) - 0.25 * (W1 - W3)))
+        return 2 * p * p * minus_dF_dp * lam * (1 + r)
+
+    return _zero_rashba_shell(point, side_jump)
+
+
 def skew_scattering_sigma_sH(point: PointParams) -> float:
     """Skew-scattering channel at α = 0, δ disorder (``extrinsic_at_zero_rashba``)."""
     return extrinsic_at_zero_rashba(point)["skew"]

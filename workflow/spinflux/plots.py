@@ -24,7 +24,7 @@ import numpy as np
 
 from . import analytic, dataset
 from .figures import FIGURE_NAMES, variants  # noqa: F401  (the figure layout; plots draws them)
-from .parameters import DISORDERS, KERNELS
+from .parameters import DISORDERS, KERNELS, PointParams
 
 KERNEL_COLOR = {"relaxation": "tab:blue", "born": "tab:red", "beyond_born": "tab:green"}
 CHANNEL_STYLE = {"sigma_sH": dict(color="k", ls="-", label="total σ_sH"),
@@ -135,8 +135,11 @@ def _signed_log(ax, x, y, color, label, **kw):
     """|y| on a log axis, filled markers where y > 0 and open ones where y < 0, so sign changes
     stay visible; one legend entry. Returns the plotted |y|."""
     y = np.asarray(y, dtype=float)
-    line, = ax.plot(x, np.abs(y), color=color, lw=kw.pop("lw", 1.0), ls=kw.pop("ls", "-"),
-                    label=label, marker=None, **kw)
+    lw, ls = kw.pop("lw", 1.0), kw.pop("ls", "-")
+    ax.plot(x, np.abs(y), color=color, lw=lw, ls=ls, marker=None, **kw)
+    # the legend entry shows the line with its marker: where points are dense the markers are
+    # what the eye sees, and a bare line in the legend would not match them
+    ax.plot([], [], color=color, lw=lw, ls=ls, marker="o", ms=3.5, label=label, **kw)
     pos, neg = y > 0, y < 0
     ax.plot(np.asarray(x)[pos], y[pos], ls="none", marker="o", ms=3.5, color=color)
     ax.plot(np.asarray(x)[neg], -y[neg], ls="none", marker="o", ms=3.5, mfc="white", color=color)
@@ -487,7 +490,7 @@ def extrinsic(ds, context=""):
                 _empty(ax, "λ_so = 0: no extrinsic spin-orbit" if lam == 0 else
                        "λ_so varies over α: no common law")
             continue
-        _zero_rashba_panel(axes[0][c], sub, lam)
+        _zero_rashba_panel(axes[0][c], sub, disorder)
         _suppression_panel(axes[1][c], sub, lam, colors)
         if disorder != "delta" and np.any(sub.alpha.values != 0):
             axes[1][c].set_title("not quantitative for this disorder\n(docs/extrinsic.md §5)",
@@ -510,7 +513,30 @@ def fitted_slope(tau, value):
     return float(np.polyfit(np.log(tau), np.log(np.abs(value)), 1)[0])
 
 
-def _zero_rashba_panel(ax, sub, lam):
+#: the parameters the side jump at α = 0 depends on (analytic.side_jump_at_zero_rashba)
+SIDE_JUMP_PARAMETERS = ("lambda_so", "temperature", "correlation_length", "spacer_distance",
+                        "screening_wavevector")
+
+
+def side_jump_reference(zero, disorder):
+    """The exact side jump at α = 0 for the slice ``zero`` (a study dataset at one disorder and
+    α = 0), or None where it has no single value: a parameter it depends on varies over the
+    slice (an extra grid axis), or λ_so = 0."""
+    values = {}
+    for name in SIDE_JUMP_PARAMETERS:
+        v = np.unique(dataset.parameter(zero, name).values)
+        v = v[np.isfinite(v)]  # NaN: not recorded, i.e. not a parameter of this disorder
+        if v.size > 1:
+            return None
+        if v.size:
+            values[name] = float(v[0])
+    if not values.get("lambda_so"):
+        return None
+    point = PointParams(0.0, 1.0, disorder, "born", **values)
+    return float(analytic.side_jump_at_zero_rashba(point))
+
+
+def _zero_rashba_panel(ax, sub, disorder):
     if 0.0 not in sub.alpha.values:
         _empty(ax, "no α = 0 in this study")
         return
@@ -527,10 +553,11 @@ def _zero_rashba_panel(ax, sub, lam):
                              "side jump, α = 0", ls=":"))
     for values in shown:
         _mark_flagged(ax, tau, values, zero.validity.values)
-    reference = float(analytic.side_jump_leading(lam))
-    ax.axhline(abs(reference), color="0.4", lw=0.8, ls="-.",
-               label=f"side jump 2λ[1 + 1/(1 + λ²/2)] = {reference:.3g}")
-    shown.append(np.array([abs(reference)]))
+    reference = side_jump_reference(zero, disorder)
+    if reference is not None:
+        ax.axhline(abs(reference), color="0.4", lw=0.8, ls="-.",
+                   label=f"side jump, exact at α = 0: {reference:.4g}")
+        shown.append(np.array([abs(reference)]))
     lim = _limits(np.concatenate(shown), log=True)
     if lim:
         ax.set_ylim(*lim)
@@ -811,18 +838,19 @@ def headline_numbers(ds) -> list[tuple]:
             beyond = _kernel(sub, "beyond_born")
             if beyond is not None and 0.0 in beyond.alpha.values:
                 zero = beyond.sel(alpha=0.0)
-                lam = float(dataset.parameter(beyond, "lambda_so").sel(alpha=0.0))
                 slope = fitted_slope(zero.tau.values, zero.sigma_sH_skew.values)
                 rows.append((f"skew channel at α = 0: exponent of τ ({tag})",
                              "n/a" if slope is None else f"{slope:.4f}", "1",
                              f"fitted over {zero.tau.size} τ values" if slope is not None
                              else "fewer than 3 points of one sign: no fit"))
-                if lam:
+                reference = side_jump_reference(zero, disorder)
+                if reference is not None:
                     sj = zero.sigma_sH_side_jump.values
                     rows.append((f"side jump at α = 0 [e/8π] ({tag})",
                                  f"{sj.mean():.6g} (spread {np.ptp(sj):.1e})",
-                                 f"{float(analytic.side_jump_leading(lam)):.6g}",
-                                 "2λ_so[1 + 1/(1 + λ_so²/2)], δ disorder"))
+                                 f"{reference:.6g}",
+                                 "exact: 2λ_so[1 + r], r from this disorder's W_0…W_3 "
+                                 "(docs/extrinsic.md §4)"))
     return rows
 
 
