@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .grid import GridSettings
-from .parameters import BY_NAME, DEFAULTS, FIXED, ParameterError, PointParams, relevant
+from .parameters import (BY_NAME, DEFAULTS, FIXED, ParameterError, PointParams, check_value,
+                         relevant)
 
 if TYPE_CHECKING:  # for the annotations only
     import xarray as xr
@@ -61,6 +62,14 @@ def axis_values(name: str, spec) -> list:
         values = [float(f"{v:.12g}") for v in values]
     else:
         values = [float(v) if name in BY_NAME and not BY_NAME[name].is_choice else v for v in spec]
+    if name in BY_NAME and not BY_NAME[name].is_choice:
+        # a value out of its parameter's own range is wrong for every kernel and disorder:
+        # name the axis, not the first chunk that would have met it
+        for v in values:
+            try:
+                check_value(name, v)
+            except ParameterError as exc:
+                raise StudyError(f"grid.{name}: {exc}") from None
     labels = [_label(v) for v in values]
     if len(set(labels)) != len(labels):
         dup = sorted({labels[i] for i in range(len(labels)) if labels.count(labels[i]) > 1})
