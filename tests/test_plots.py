@@ -163,31 +163,38 @@ def test_extrinsic_figure_fits_the_skew_slope_only_with_three_points(study):
             assert abs(float(label.rsplit(" ", 1)[1]) - 1) < 0.01  # skew ∝ τ at α = 0
 
 
-def test_extrinsic_figure_draws_each_disorders_own_exact_side_jump():
-    """The reference line on each α = 0 panel is the side jump of that panel's disorder and
-    parameters (analytic.side_jump_at_zero_rashba), and the data lie on it. Negative control:
-    the δ value misses the Gaussian (R p0 = 0.5) data by > 10× their error estimate (43×
-    measured: 6.2e-5 against 1.4e-6), so a line shared by both panels would fail."""
-    ds = solve_study(STUDIES["small"])
+def test_extrinsic_figure_draws_each_disorders_own_exact_skew_and_side_jump():
+    """The reference lines on each α = 0 panel are the closed forms of that panel's disorder and
+    parameters (analytic.side_jump_at_zero_rashba, analytic.skew_at_zero_rashba), and the data
+    lie on them within their error estimates. Negative control: the δ side jump misses the
+    Gaussian (R p0 = 0.5) data by > 10× their error estimate (43× measured: 6.2e-5 against
+    1.4e-6), so a line shared by both panels would fail; the δ skew misses them by 12 %."""
+    config = STUDIES["small"]
+    ds = solve_study(config)
     fig = plots.draw("extrinsic", ds)
     beyond = ds.sel(kernel="beyond_born", alpha=0.0)
-    drawn_values = {}
+    drawn = {}
     for ax, disorder in zip(fig.axes, ds.disorder.values):
-        lines = [line for line in ax.get_lines()
-                 if line.get_label().startswith("side jump, exact at α = 0")]
-        assert len(lines) == 1, disorder
-        drawn_values[disorder] = float(np.unique(lines[0].get_ydata())[0])
-        params = {k: STUDIES["small"]["parameters"][k] for k in ("temperature",)}
+        lines = {label: [line for line in ax.get_lines() if line.get_label().startswith(label)]
+                 for label in ("side jump, exact at α = 0", "skew, exact at α = 0")}
+        assert all(len(found) == 1 for found in lines.values()), disorder
+        side_jump = float(np.unique(lines["side jump, exact at α = 0"][0].get_ydata())[0])
+        skew = np.asarray(lines["skew, exact at α = 0"][0].get_ydata(), float)
+        drawn[disorder] = side_jump, skew
+        params = dict(temperature=config["parameters"]["temperature"], lambda_so=0.1)
         if disorder == "smooth":
-            params["correlation_length"] = STUDIES["small"]["parameters"]["correlation_length"]
-        exact = analytic.side_jump_at_zero_rashba(
-            PointParams(0.0, 1.0, str(disorder), "born", lambda_so=0.1, **params))
-        assert drawn_values[disorder] == pytest.approx(exact, rel=1e-12)
+            params["correlation_length"] = config["parameters"]["correlation_length"]
+        point = PointParams(0.0, 1.0, str(disorder), "beyond_born", **params)
+        assert side_jump == pytest.approx(analytic.side_jump_at_zero_rashba(point), rel=1e-12)
+        assert skew == pytest.approx(analytic.skew_at_zero_rashba(point, beyond.tau.values),
+                                     rel=1e-12)
         data = beyond.sel(disorder=disorder)
-        assert np.all(np.abs(data.sigma_sH_side_jump - exact) <= data.sigma_sH_side_jump_error)
+        assert np.all(np.abs(data.sigma_sH_side_jump - side_jump) <= data.sigma_sH_side_jump_error)
+        assert np.all(np.abs(data.sigma_sH_skew - skew) <= data.sigma_sH_skew_error)
     smooth = beyond.sel(disorder="smooth")
-    assert np.all(np.abs(smooth.sigma_sH_side_jump - drawn_values["delta"])
+    assert np.all(np.abs(smooth.sigma_sH_side_jump - drawn["delta"][0])
                   > 10 * smooth.sigma_sH_side_jump_error)
+    assert np.all(np.abs(smooth.sigma_sH_skew / drawn["delta"][1] - 1) > 0.1)
 
 
 def test_born_cancellation_title_states_what_the_data_show(study):

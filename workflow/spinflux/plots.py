@@ -513,17 +513,19 @@ def fitted_slope(tau, value):
     return float(np.polyfit(np.log(tau), np.log(np.abs(value)), 1)[0])
 
 
-#: the parameters the side jump at α = 0 depends on (analytic.side_jump_at_zero_rashba)
-SIDE_JUMP_PARAMETERS = ("lambda_so", "temperature", "correlation_length", "spacer_distance",
-                        "screening_wavevector")
+#: the parameters the closed forms at α = 0 depend on (analytic.side_jump_at_zero_rashba,
+#: analytic.skew_at_zero_rashba)
+ZERO_RASHBA_PARAMETERS = ("lambda_so", "impurity_strength", "temperature", "correlation_length",
+                          "spacer_distance", "screening_wavevector")
 
 
-def side_jump_reference(zero, disorder):
-    """The exact side jump at α = 0 for the slice ``zero`` (a study dataset at one disorder and
-    α = 0), or None where it has no single value: a parameter it depends on varies over the
-    slice (an extra grid axis), or λ_so = 0."""
+def zero_rashba_references(zero, disorder):
+    """The exact side jump (a number) and skew channel (one value per τ of ``zero``) at α = 0
+    for the beyond-Born slice ``zero`` (a study dataset at one disorder and α = 0), as
+    {"side_jump": …, "skew": …}; None where they have no single value: a parameter they depend
+    on varies over the slice (an extra grid axis), or λ_so = 0."""
     values = {}
-    for name in SIDE_JUMP_PARAMETERS:
+    for name in ZERO_RASHBA_PARAMETERS:
         v = np.unique(dataset.parameter(zero, name).values)
         v = v[np.isfinite(v)]  # NaN: not recorded, i.e. not a parameter of this disorder
         if v.size > 1:
@@ -532,8 +534,9 @@ def side_jump_reference(zero, disorder):
             values[name] = float(v[0])
     if not values.get("lambda_so"):
         return None
-    point = PointParams(0.0, 1.0, disorder, "born", **values)
-    return float(analytic.side_jump_at_zero_rashba(point))
+    point = PointParams(0.0, 1.0, disorder, "beyond_born", **values)
+    return {"side_jump": float(analytic.side_jump_at_zero_rashba(point)),
+            "skew": analytic.skew_at_zero_rashba(point, zero.tau.values)}
 
 
 def _zero_rashba_panel(ax, sub, disorder):
@@ -553,11 +556,13 @@ def _zero_rashba_panel(ax, sub, disorder):
                              "side jump, α = 0", ls=":"))
     for values in shown:
         _mark_flagged(ax, tau, values, zero.validity.values)
-    reference = side_jump_reference(zero, disorder)
-    if reference is not None:
-        ax.axhline(abs(reference), color="0.4", lw=0.8, ls="-.",
-                   label=f"side jump, exact at α = 0: {reference:.4g}")
-        shown.append(np.array([abs(reference)]))
+    exact = zero_rashba_references(zero, disorder)
+    if exact is not None:
+        ax.plot(tau, np.abs(exact["skew"]), color="0.15", lw=0.8, ls="-",
+                label="skew, exact at α = 0 (third order)")
+        ax.axhline(abs(exact["side_jump"]), color="0.4", lw=0.8, ls="-.",
+                   label=f"side jump, exact at α = 0: {exact['side_jump']:.4g}")
+        shown.extend([np.abs(exact["skew"]), np.array([abs(exact["side_jump"])])])
     lim = _limits(np.concatenate(shown), log=True)
     if lim:
         ax.set_ylim(*lim)
@@ -843,12 +848,20 @@ def headline_numbers(ds) -> list[tuple]:
                              "n/a" if slope is None else f"{slope:.4f}", "1",
                              f"fitted over {zero.tau.size} τ values" if slope is not None
                              else "fewer than 3 points of one sign: no fit"))
-                reference = side_jump_reference(zero, disorder)
-                if reference is not None:
+                exact = zero_rashba_references(zero, disorder)
+                if exact is not None:
+                    skew = zero.sigma_sH_skew.values
+                    outside = int(np.sum(np.abs(skew - exact["skew"])
+                                         > zero.sigma_sH_skew_error.values))
+                    rows.append((f"skew channel at α = 0, largest relative deviation from "
+                                 f"its exact value ({tag})",
+                                 f"{np.max(np.abs(skew / exact['skew'] - 1)):.1e}",
+                                 f"{outside} of {skew.size} outside their error estimates",
+                                 "third order, this disorder's shape (docs/beyond_born.md §3)"))
                     sj = zero.sigma_sH_side_jump.values
                     rows.append((f"side jump at α = 0 [e/8π] ({tag})",
                                  f"{sj.mean():.6g} (spread {np.ptp(sj):.1e})",
-                                 f"{reference:.6g}",
+                                 f"{exact['side_jump']:.6g}",
                                  "exact: 2λ_so[1 + r], r from this disorder's W_0…W_3 "
                                  "(docs/extrinsic.md §4)"))
     return rows
