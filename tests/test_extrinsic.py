@@ -107,23 +107,27 @@ def test_skew_at_zero_rashba_matches_the_third_order_closed_form_for_every_disor
         assert np.sign(value) == np.sign(p.impurity_strength * p.lambda_so)
 
 
-def test_long_range_coulomb_skew_converges_to_the_closed_form_and_is_flagged_until_it_does(
-        monkeypatch):
-    """Coulomb with d p0 = 3, q_TF = 0.3 p0: a forward-peaked potential whose harmonics fall
-    like e^{−k q_TF/p}. At the default 32 angles the skew channel is 5.0e-3 off, its estimate
-    (halved angles) is 2.5× the value and the point is flagged unconverged; at 128 angles it
-    agrees to 5e-8 (2e-5 at 64, 5e-14 at 256, measured) and is not flagged."""
+def test_the_coulomb_rule_grows_with_the_potentials_reach_to_meet_the_closed_form(monkeypatch):
+    """Coulomb with d p0 = 3, q_TF = 0.3 p0: a forward-peaked potential whose harmonics reach
+    far. Its rule (beyond_born.coulomb_rule: 176 angles, 32 for the default shape) puts the skew
+    channel 2.7e-9 from the closed form (measured; 1e-6 asserted) and the point is not flagged.
+    Negative control, the fixed 32 angles of the default shape: 5.0e-3 off, flagged unconverged,
+    with an estimate (2.5× the value) that still bounds the error."""
     p = PointParams(0.0, 10.0, "coulomb", "beyond_born", lambda_so=0.1, impurity_strength=0.1,
                     **SHAPES[3][1])
+    assert beyond_born.coulomb_rule(dataclasses.replace(p, spacer_distance=1.0,
+                                                        screening_wavevector=1.0)) == 32
+    assert beyond_born.coulomb_rule(p) == 176
+    assert beyond_born.coulomb_rule(dataclasses.replace(p, spacer_distance=50.0)) == 256  # capped
     exact = analytic.skew_at_zero_rashba(p)
-    res = solve_batch([p])
-    assert abs(res["sigma_sH_skew"][0] - exact) <= res["sigma_sH_skew_error"][0]
-    assert abs(res["sigma_sH_skew"][0] - exact) > 1e-3 * abs(exact)
-    assert res["validity"][0] & 2
-    monkeypatch.setitem(beyond_born.ANGULAR_POINTS, "coulomb", 128)
     res = solve_batch([p])
     assert res["sigma_sH_skew"][0] == pytest.approx(exact, rel=1e-6)
     assert res["validity"][0] == 0
+    monkeypatch.setattr(beyond_born, "coulomb_rule", lambda point, base=None: 32)
+    res = solve_batch([p])  # the rule's size is part of the block cache's key
+    assert abs(res["sigma_sH_skew"][0] - exact) <= res["sigma_sH_skew_error"][0]
+    assert abs(res["sigma_sH_skew"][0] - exact) > 1e-3 * abs(exact)
+    assert res["validity"][0] & 2
 
 
 def test_the_general_skew_closed_form_reduces_to_the_delta_one():

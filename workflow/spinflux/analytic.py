@@ -145,8 +145,9 @@ def field_spin_orbit_share(point: PointParams) -> float:
     return 2.0 * point.lambda_so * (1 + point.alpha**2 / 3)
 
 
-def _zero_rashba_shell(point: PointParams, integrand) -> float:
-    """∫_0^∞ dp integrand(p, −dF/dp) over the thermal shell at α = 0 (adaptive quadrature)."""
+def _zero_rashba_shell(point: PointParams, integrand, epsrel: float = 1e-12) -> float:
+    """∫_0^∞ dp integrand(p, −dF/dp) over the thermal shell at α = 0 (adaptive quadrature to
+    ``epsrel``)."""
     T = point.temperature
 
     def f(p):
@@ -155,7 +156,7 @@ def _zero_rashba_shell(point: PointParams, integrand) -> float:
 
     width = 40 * T / P0
     edges = [max(P0 - width, 0.0), P0, P0 + width]
-    return sum(quad(f, a, b, epsabs=0, epsrel=1e-12, limit=200)[0]
+    return sum(quad(f, a, b, epsabs=0, epsrel=epsrel, limit=200)[0]
                for a, b in zip(edges[:-1], edges[1:]))
 
 
@@ -261,11 +262,28 @@ def _gauss_legendre(a, b, n: int):
     return a + 0.5 * (b - a) * (x + 1), 0.5 * (b - a) * w
 
 
-#: Gauss–Legendre nodes per smooth piece of the skew-rate integrals (``_skew_rate_integral``):
-#: against 256 nodes, I(p) at p = 0.95–1.05 p0, λ_so = 0.3 is off by ≤ 1.1e-13 relative at 40
-#: nodes (2.5e-12 at 32, 7.7e-9 at 24; the long-range shapes are the slowest) for the Gaussian
-#: of R p0 = 1 and 4 and the Coulomb shapes (d p0, q_TF/p0) = (1, 1) and (3, 0.3)
+#: Gauss–Legendre nodes per smooth piece of the skew-rate integrals (``_skew_rate_integral``),
+#: at least: against 256 nodes, I(p) at p = 0.95–1.05 p0, λ_so = 0.3 is off by ≤ 1.1e-13
+#: relative at 40 nodes (2.5e-12 at 32, 7.7e-9 at 24) for the Gaussian of R p0 = 1 and 4 and
+#: the Coulomb shapes (d p0, q_TF/p0) = (1, 1) and (3, 0.3). Forward-peaked shapes need more
+#: (d p0 = 50: 6× off at 40, 4e-8 at 80): ``_skew_nodes`` doubles until two rules agree
 SKEW_NODES = 40
+#: relative agreement of two rules that ``_skew_nodes`` accepts: I is a difference of two
+#: nearly cancelling terms for long-range shapes (docs/beyond_born.md §3), and at d p0 = 50 its
+#: round-off is ~1e-8
+SKEW_NODES_AGREEMENT = 1e-7
+
+
+def _skew_nodes(point: PointParams, p: float) -> int:
+    """The smallest rule SKEW_NODES · 2^k whose I(p) agrees with the doubled rule's to
+    SKEW_NODES_AGREEMENT (at most 64 × SKEW_NODES)."""
+    n, value = SKEW_NODES, _skew_rate_integral(point, p, SKEW_NODES)
+    while n < 64 * SKEW_NODES:
+        finer = _skew_rate_integral(point, p, 2 * n)
+        if abs(finer - value) <= SKEW_NODES_AGREEMENT * abs(finer):
+            return n
+        n, value = 2 * n, finer
+    return n
 
 
 def _skew_rate_integral(point: PointParams, p: float, n: int = SKEW_NODES) -> float:
@@ -327,6 +345,8 @@ def skew_at_zero_rashba(point: PointParams, tau=None):
     w0 = 1.0 / (S[0] - S[1])  # at τ = 1: every rate below is in units of 1/τ
     forward_rate_times_U0 = w0 * shape(0.0) * 2 * math.pi * g
     rates = {}
+    # the rule for the top of the thermal shell, where the forward peak is narrowest
+    nodes = _skew_nodes(point, P0 + 40 * point.temperature / P0)
 
     def rates_at(p):
         if p not in rates:  # both shell integrals visit the same momenta
@@ -334,7 +354,7 @@ def skew_at_zero_rashba(point: PointParams, tau=None):
             y = lam * p * p
             rates[p] = (w0 * (S0 - S1),
                         w0 * ((S0 - S1) + y * y * (0.5 * (S0 - S2) - 0.25 * (S1 - S3))),
-                        -y * forward_rate_times_U0 * _skew_rate_integral(point, p))
+                        -y * forward_rate_times_U0 * _skew_rate_integral(point, p, nodes))
         return rates[p]
 
     def per_tau(p, minus_dF_dp):
@@ -345,7 +365,9 @@ def skew_at_zero_rashba(point: PointParams, tau=None):
         rho, gamma, omega = rates_at(p)
         return -2 * p * p * minus_dF_dp * lam * rho * omega**2 / (gamma * (gamma**2 + omega**2))
 
-    a, b = _zero_rashba_shell(point, per_tau), _zero_rashba_shell(point, constant)
+    # I(p) is accurate to ~SKEW_NODES_AGREEMENT, not to 1e-12
+    a, b = (_zero_rashba_shell(point, part, epsrel=SKEW_NODES_AGREEMENT / 100)
+            for part in (per_tau, constant))
     return a * np.asarray(point.tau if tau is None else tau, dtype=float) + b
 
 

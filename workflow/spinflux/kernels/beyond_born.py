@@ -53,7 +53,8 @@ BASE = "born"
 #: (``PairSpectra``), and the rule converges fast: at α = 0, τ = 1000 the skew channel (8.0936)
 #: is off by 2.3e-4, 5.4e-7, 1.0e-9 at 16, 32, 64 angles, where the DFT of the samples (before)
 #: left 2.1e-2, 1.4e-3, 8.6e-5; 32 (16 on the error estimate's coarse grids) beats the old 64
-#: by 100–4500× at the measured points (docs/beyond_born.md §6)
+#: by 100–4500× at the measured points (docs/beyond_born.md §6); 32 is the default shape's rule,
+#: which grows with the potential's reach (``coulomb_rule``)
 ANGULAR_POINTS = {"delta": 8, "smooth": 16, "coulomb": 32}
 EXACT_DELTA_POINTS = 8
 #: ln(1/ε) of the aliasing error of the Gaussian rule, on every grid
@@ -85,8 +86,9 @@ def angular_points(point: PointParams, grid: LadderGrid | None = None, p_max=Non
     is exact to ε with n = 2k + 8 points (rounded up to a multiple of 4, for the rotation of
     ``third_order_blocks``): n grows like R p, not like (R p)². ``p_max`` is the largest momentum
     of a transition and its intermediate states (default: the top of the grid); ε = e^{−37}
-    on every grid. Coulomb disorder: 32 angles, halved on the grids of the error estimate so
-    that it covers the quadrature (``COARSENED``).
+    on every grid. Coulomb disorder: 32 angles for the default shape, more for long-range ones
+    (``coulomb_rule``), halved on the grids of the error estimate so that it covers the
+    quadrature (``COARSENED``).
     """
     n = ANGULAR_POINTS[point.disorder]
     if point.disorder == "delta" or grid is None:
@@ -98,7 +100,33 @@ def angular_points(point: PointParams, grid: LadderGrid | None = None, p_max=Non
         k = np.ceil(np.sqrt(2 * x * GAUSSIAN_ALIASING) / 2).astype(int)
         rule = np.maximum(n, 4 * k + 8)
         return int(rule) if np.ndim(rule) == 0 else rule
-    return max(EXACT_DELTA_POINTS, n // angular_coarsening(point, grid))
+    return max(EXACT_DELTA_POINTS, coulomb_rule(point, n) // angular_coarsening(point, grid))
+
+
+#: growth of the Coulomb rule with ln(p0/q_TF) (``coulomb_rule``), fitted to the measured errors
+COULOMB_SCREENING_GROWTH = 0.65
+#: the Coulomb rule's cap: shapes of longer reach (d p0 ≳ 8) keep 256 angles, and where that
+#: does not resolve the forward peak their error estimate says so and the points are flagged
+COULOMB_MAX_ANGLES = 256
+
+
+def coulomb_rule(point: PointParams, base: int | None = None) -> int:
+    """Angles of the Coulomb third-order rule: ``base`` (ANGULAR_POINTS["coulomb"], 32) times
+    the potential's reach A = max(1, d p0) · (1 + 0.65 ln max(1, p0/q_TF)), rounded up to a
+    multiple of 8 (so that the halved rule of the error estimate is a multiple of 4).
+
+    u(q) = e^{−qd} q_TF/(q + q_TF) varies over angles ~1/(p d) and ~q_TF/p near forward
+    scattering, so its harmonics reach further for remote, weakly screened impurities. Measured
+    on the skew channel at α = 0 against its closed form (analytic.skew_at_zero_rashba, τ = 10),
+    relative error at 32, 64, 128, 256 angles: d p0 = 1, q_TF = p0 (the default, A = 1) 6.6e-8,
+    1.8e-10, …; d p0 = 3: 4.3e-4, 1.0e-6, 1.7e-9; d p0 = 6: 0.19, 7.4e-4, 1.7e-6, 2.8e-9;
+    q_TF = 0.3 p0: 3.5e-6, 1.1e-8; q_TF = 0.1 p0: 8.2e-5, 8.8e-7, 5.3e-9. The rule puts each
+    near 1e-7 (docs/beyond_born.md §6); the grid's momentum does not enter (the response is
+    made at the Fermi momentum). Capped at COULOMB_MAX_ANGLES."""
+    base = ANGULAR_POINTS["coulomb"] if base is None else base
+    reach = (max(1.0, point.spacer_distance)
+             * (1 + COULOMB_SCREENING_GROWTH * math.log(max(1.0, 1 / point.screening_wavevector))))
+    return max(base, min(COULOMB_MAX_ANGLES, 8 * math.ceil(base * reach / 8 - 1e-9)))
 
 
 def angular_coarsening(point: PointParams, grid: LadderGrid) -> int:
