@@ -151,6 +151,7 @@ def _legend(ax, where="below", **kw):
     ``where`` "right" (a legend shared by a row of panels) or "below" (the panel's own)."""
     if not ax.get_legend_handles_labels()[0]:
         return None
+    kw.setdefault("handlelength", 2.6)  # long enough to show a dash-dot pattern
     if where == "right":
         return ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False, **kw)
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, **kw)
@@ -326,8 +327,9 @@ def _bare_row(ax, d, xname, colors):
         ys.append(y)
         xs = np.geomspace(max(x.min(), 1e-3), x.max(), 200) if x.size else np.array([])
         if xname == "delta_tau" and xs.size:
-            ax.plot(xs, -xs**2 / (1 + xs**2), color="k", lw=0.8, ls="--",
-                    label="bare, mα ≪ p0: −d²/(1 + d²)")
+            # above the scatter (zorder 3), which would hide it where the two agree
+            ax.plot(xs, -xs**2 / (1 + xs**2), color="k", lw=0.8, ls="--", zorder=4,
+                    label="bare, mα ≪ p0: −d²/(1 + d²), d = Δτ/ħ")
     born = _kernel(d, "born")
     if born is not None:
         x, y, _ = _xy(born, "sigma_sH", xname)
@@ -561,7 +563,7 @@ def _zero_rashba_panel(ax, sub, disorder):
         ax.plot(tau, np.abs(exact["skew"]), color="0.15", lw=0.8, ls="-",
                 label="skew, exact at α = 0 (third order)")
         ax.axhline(abs(exact["side_jump"]), color="0.4", lw=0.8, ls="-.",
-                   label=f"side jump, exact at α = 0: {exact['side_jump']:.4g}")
+                   label=f"side jump, exact at α = 0: {exact['side_jump']:.6f}")
         shown.extend([np.abs(exact["skew"]), np.array([abs(exact["side_jump"])])])
     lim = _limits(np.concatenate(shown), log=True)
     if lim:
@@ -582,8 +584,10 @@ def _suppression_panel(ax, sub, lam, colors):
     ax.set_xscale("log")
     ax.set_yscale("log")
     shown, xs = [], []
-    for name, marker, label in (("sigma_sH_skew", "o", "skew(α)/skew(0)"),
-                                ("sigma_sH_side_jump", "s", "side jump(α)/side jump(0)")):
+    # larger squares first, smaller circles on top: where the two ratios agree (δ disorder, to
+    # ~1 %) both stay visible
+    for name, marker, ms, label in (("sigma_sH_side_jump", "s", 4.5, "side jump(α)/side jump(0)"),
+                                    ("sigma_sH_skew", "o", 2.5, "skew(α)/skew(0)")):
         first = True
         for alpha in alphas:
             ratio = (sub[name].sel(alpha=alpha) / zero[name]).values
@@ -591,11 +595,11 @@ def _suppression_panel(ax, sub, lam, colors):
             ok = np.isfinite(ratio) & (ratio != 0)
             color = colors[alpha]
             if first:  # a neutral legend proxy: the colour is α (colour bar)
-                ax.plot([], [], ls="none", marker=marker, ms=4, color="0.35", label=label)
-            ax.plot(x[ok & (ratio > 0)], ratio[ok & (ratio > 0)], ls="none", marker=marker, ms=3,
+                ax.plot([], [], ls="none", marker=marker, ms=ms, color="0.35", label=label)
+            ax.plot(x[ok & (ratio > 0)], ratio[ok & (ratio > 0)], ls="none", marker=marker, ms=ms,
                     color=color)
             ax.plot(x[ok & (ratio < 0)], -ratio[ok & (ratio < 0)], ls="none", marker=marker,
-                    ms=3, mfc="white", color=color)
+                    ms=ms, mfc="white", color=color)
             flags = sub.validity.sel(alpha=alpha).values | zero.validity.values
             _mark_flagged(ax, x[ok], np.abs(ratio[ok]), flags[ok])
             first = False
@@ -605,7 +609,7 @@ def _suppression_panel(ax, sub, lam, colors):
     x_all = np.concatenate(xs)
     grid = np.geomspace(x_all.min(), x_all.max(), 200)
     ax.plot(grid, analytic.extrinsic_suppression(grid * abs(lam), lam), color="k", lw=1,
-            label="law 2λ²/(2λ² + Δτ²)")
+            label="law 2λ²/(2λ² + Δτ²), α → 0")
     lim = _limits(np.concatenate(shown + [analytic.extrinsic_suppression(grid * abs(lam), lam)]),
                   log=True)
     if lim:
