@@ -151,7 +151,6 @@ def _legend(ax, where="below", **kw):
     ``where`` "right" (a legend shared by a row of panels) or "below" (the panel's own)."""
     if not ax.get_legend_handles_labels()[0]:
         return None
-    kw.setdefault("handlelength", 2.6)  # long enough to show a dash-dot pattern
     if where == "right":
         return ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False, **kw)
     return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, **kw)
@@ -306,8 +305,10 @@ def sigma_vs_delta_tau(ds, context=""):
             if r == len(rows) - 1:
                 ax.set_xlabel(xlabel)
             _log_axis(ax.xaxis, d[xname].values)
-    for r in range(len(rows)):
-        _legend(axes[r][-1], "right")
+    for r, row in enumerate(rows):
+        # the channel row has a dash-dot curve (Elliott–Yafet), which a default-length handle
+        # shows as a solid line
+        _legend(axes[r][-1], "right", **({"handlelength": 2.6} if row == "extrinsic" else {}))
     if "relaxation" in ds.kernel.values:
         _alpha_colorbar(fig, axes[0, :], ds.alpha.values)
     alpha_zero = " (α = 0 is shown against τ in 'extrinsic')" if (
@@ -329,7 +330,7 @@ def _bare_row(ax, d, xname, colors):
         if xname == "delta_tau" and xs.size:
             # above the scatter (zorder 3), which would hide it where the two agree
             ax.plot(xs, -xs**2 / (1 + xs**2), color="k", lw=0.8, ls="--", zorder=4,
-                    label="bare, mα ≪ p0: −d²/(1 + d²), d = Δτ/ħ")
+                    label="bare, mα ≪ p0: −d²/(1 + d²)")
     born = _kernel(d, "born")
     if born is not None:
         x, y, _ = _xy(born, "sigma_sH", xname)
@@ -497,7 +498,7 @@ def extrinsic(ds, context=""):
         if disorder != "delta" and np.any(sub.alpha.values != 0):
             axes[1][c].set_title("not quantitative for this disorder\n(docs/extrinsic.md §5)",
                                  fontsize=8)
-        _legend(axes[0][c], "below")
+        _legend(axes[0][c], "below", handlelength=2.6)  # the side jump's dash-dot line
     _legend(axes[1][-1], "below")
     if np.any(beyond.alpha.values != 0) and np.any(beyond.alpha.values == 0):
         _alpha_colorbar(fig, axes[1, :], beyond.alpha.values)
