@@ -131,7 +131,7 @@ def smooth():
 
 
 def scaling():
-    print("\n### cost against alpha, T and R (beyond_born, 30 τ, cold)\n")
+    print("\n### cost against alpha, T, R and the Coulomb shape (beyond_born, 30 τ, cold)\n")
     print("| case | grid points | time [s] | peak memory [MiB] |")
     print("|---|---|---|---|")
     cases = [("delta, alpha 0.005", dict(alpha=0.005, disorder="delta")),
@@ -141,7 +141,15 @@ def scaling():
              ("delta, alpha 0.2, T 1e-6", dict(alpha=0.2, disorder="delta", temperature=1e-6)),
              ("smooth R 1", dict(alpha=0.2, disorder="smooth", correlation_length=1.0)),
              ("smooth R 4", dict(alpha=0.2, disorder="smooth", correlation_length=4.0)),
-             ("smooth R 15", dict(alpha=0.2, disorder="smooth", correlation_length=15.0))]
+             ("smooth R 15", dict(alpha=0.2, disorder="smooth", correlation_length=15.0)),
+             # the Coulomb rule grows with the potential's reach (beyond_born.coulomb_rule)
+             ("coulomb d 1, q_TF 1 (32 angles)", dict(alpha=0.2, disorder="coulomb")),
+             ("coulomb d 3, q_TF 0.3 (176 angles)",
+              dict(alpha=0.2, disorder="coulomb", spacer_distance=3.0, screening_wavevector=0.3)),
+             ("coulomb d 6, q_TF 1 (192 angles)",
+              dict(alpha=0.2, disorder="coulomb", spacer_distance=6.0)),
+             ("coulomb d 50, q_TF 1 (256 angles, the cap)",
+              dict(alpha=0.2, disorder="coulomb", spacer_distance=50.0))]
     for label, spec in cases:
         r = run(CHILD, dict(spec, kernel="beyond_born", lambda_so=0.1))
         print(f"| {label} | {r['grid_points']} | {r['seconds']:.2f} | {r['peak_mib']:.0f} |",
