@@ -7,7 +7,7 @@ solve after the imports ("cold": no cached tensors or blocks). One core (BLAS th
     python benchmarks/benchmark_performance.py slices     # beyond_born against born slices
     python benchmarks/benchmark_performance.py point      # one point against two bare solves
     python benchmarks/benchmark_performance.py smooth     # the seed's smooth regime, R p0 = 15
-    python benchmarks/benchmark_performance.py scaling    # cost against alpha, T and R
+    python benchmarks/benchmark_performance.py scaling    # cost against alpha, T, R, Coulomb shape
 
 The machine is noisy: compare ratios within one run, not absolute times across runs.
 """
