@@ -64,12 +64,13 @@ def axis_values(name: str, spec) -> list:
         values = [float(v) if name in BY_NAME and not BY_NAME[name].is_choice else v for v in spec]
     if name in BY_NAME and not BY_NAME[name].is_choice:
         # a value out of its parameter's own range is wrong for every kernel and disorder:
-        # name the axis, not the first chunk that would have met it
-        for v in values:
+        # name the axis (and the list element), not the first chunk that would have met it
+        for i, v in enumerate(values):
             try:
                 check_value(name, v)
             except ParameterError as exc:
-                raise StudyError(f"grid.{name}: {exc}") from None
+                where = f"grid.{name}" if isinstance(spec, dict) else f"grid.{name}[{i}]"
+                raise StudyError(f"{where}: {exc}") from None
     labels = [_label(v) for v in values]
     if len(set(labels)) != len(labels):
         dup = sorted({labels[i] for i in range(len(labels)) if labels.count(labels[i]) > 1})
