@@ -36,15 +36,14 @@ print(json.dumps({"peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 def main():
     from spinflux import cost
-    from spinflux.study import validate_config
+    from spinflux.study import solver_settings, validate_config
 
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "config" / "config.yaml"
     study = validate_config(yaml.safe_load(path.read_text()), str(REPO / "config/schema.yaml"))
     start = time.perf_counter()
     estimates = cost.plan(study)
     t_plan = time.perf_counter() - start
-    settings = {"spacing_factor": study.settings.spacing_factor,
-                "rungs_above_fermi": study.settings.rungs_above_fermi}
+    settings = solver_settings(study.settings)
     measured = []
     for chunk, estimate in zip(study.chunks, estimates):
         start = time.perf_counter()

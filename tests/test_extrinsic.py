@@ -94,8 +94,9 @@ def test_skew_at_zero_rashba_matches_the_third_order_closed_form_for_every_disor
     shape 6.6e-8 at its 32 angles (1.3e-10 at 64): 1e-8 and 1e-6 asserted, and inside the error
     estimates (by ≥ 2500×). Negative control: the two third-order terms (T2's spin-orbit
     harmonics B, and the first-order spin-orbit amplitude times T2's scalar part C) nearly
-    cancel for long-range shapes (−0.995 for R p0 = 4, −0.25 for R p0 = 1): without B the
-    closed form would be off by 25 % to 200×, far outside both tolerances."""
+    cancel for long-range shapes (I_B/I_C = −0.999 for R p0 = 4, −0.47 for R p0 = 1, at the
+    Fermi momentum): without B the closed form would be off by 88 % to ~1000×, far outside both
+    tolerances."""
     points = [PointParams(0.0, tau, disorder, "beyond_born", lambda_so=lam, impurity_strength=g, **kw)
               for disorder, kw in SHAPES[:3] for tau, g, lam in SKEW_CASES]
     res = solve_batch(points)
@@ -107,12 +108,12 @@ def test_skew_at_zero_rashba_matches_the_third_order_closed_form_for_every_disor
         assert np.sign(value) == np.sign(p.impurity_strength * p.lambda_so)
 
 
-def test_the_coulomb_rule_grows_with_the_potentials_reach_to_meet_the_closed_form(monkeypatch):
+def test_the_coulomb_rule_grows_with_the_potentials_reach_to_meet_the_closed_form():
     """Coulomb with d p0 = 3, q_TF = 0.3 p0: a forward-peaked potential whose harmonics reach
     far. Its rule (beyond_born.coulomb_rule: 176 angles, 32 for the default shape) puts the skew
     channel 2.7e-9 from the closed form (measured; 1e-6 asserted) and the point is not flagged.
-    Negative control, the fixed 32 angles of the default shape: 5.0e-3 off, flagged unconverged,
-    with an estimate (2.5× the value) that still bounds the error."""
+    Negative control, the rule capped at 32 angles (solver: coulomb_max_angles): 5.0e-3 off,
+    flagged unconverged, with an estimate (2.5× the value) that still bounds the error."""
     p = PointParams(0.0, 10.0, "coulomb", "beyond_born", lambda_so=0.1, impurity_strength=0.1,
                     **SHAPES[3][1])
     assert beyond_born.coulomb_rule(dataclasses.replace(p, spacer_distance=1.0,
@@ -123,8 +124,7 @@ def test_the_coulomb_rule_grows_with_the_potentials_reach_to_meet_the_closed_for
     res = solve_batch([p])
     assert res["sigma_sH_skew"][0] == pytest.approx(exact, rel=1e-6)
     assert res["validity"][0] == 0
-    monkeypatch.setattr(beyond_born, "coulomb_rule", lambda point, base=None: 32)
-    res = solve_batch([p])  # the rule's size is part of the block cache's key
+    res = solve_batch([p], GridSettings(coulomb_max_angles=32))  # the rule: part of the cache key
     assert abs(res["sigma_sH_skew"][0] - exact) <= res["sigma_sH_skew_error"][0]
     assert abs(res["sigma_sH_skew"][0] - exact) > 1e-3 * abs(exact)
     assert res["validity"][0] & 2
@@ -139,6 +139,30 @@ def test_the_closed_forms_chebyshev_shell_matches_its_adaptive_quadrature(monkey
     interpolated = analytic.skew_at_zero_rashba(p)
     monkeypatch.setattr(analytic, "SHELL_INTERPOLATION_TEMPERATURE", 0.0)
     assert interpolated == pytest.approx(analytic.skew_at_zero_rashba(p), rel=1e-9)
+
+
+def test_the_configs_coulomb_angle_cap_reaches_the_coulomb_beyond_born_jobs_only():
+    """solver: coulomb_max_angles sets GridSettings.coulomb_max_angles, and with it the rule of
+    a shape beyond the default cap (d p0 = 50: 256 → 512 angles); only the Coulomb beyond-Born
+    chunks carry it in their job parameters, so changing it reruns nothing else."""
+    from spinflux.study import solver_settings, validate_config
+    from spinflux.study import checkout_schema
+
+    config = {"study": "cap", "grid": {"alpha": [0.0], "tau": [10.0],
+                                       "disorder": ["delta", "coulomb"],
+                                       "kernel": ["born", "beyond_born"]},
+              "parameters": {"spacer_distance": 50.0, "lambda_so": 0.1},
+              "solver": {"coulomb_max_angles": 512}}
+    study = validate_config(config, checkout_schema())
+    assert study.settings.coulomb_max_angles == 512
+    p = PointParams(0.0, 10.0, "coulomb", "beyond_born", lambda_so=0.1, spacer_distance=50.0)
+    grid = build_grid(p, study.settings)
+    assert beyond_born.angular_points(p, grid) == 512
+    assert beyond_born.angular_points(p, build_grid(p, GridSettings())) == 256
+    carries = {(c.disorder, c.kernel): "coulomb_max_angles" in solver_settings(study.settings, [c])
+               for c in study.chunks}
+    assert carries == {("delta", "born"): False, ("delta", "beyond_born"): False,
+                       ("coulomb", "born"): False, ("coulomb", "beyond_born"): True}
 
 
 def test_the_general_skew_closed_form_reduces_to_the_delta_one():

@@ -85,6 +85,8 @@ def test_a_study_file_without_a_name_is_refused(tmp_path):
      "invalid config at 'parameters/spacer_distance': 10000.0 is greater than the maximum of 50"),
     (lambda c: c["parameters"].update(lambda_so=1e200),
      "invalid config at 'parameters/lambda_so': 1e+200 is greater than the maximum of 1"),
+    (lambda c: c.update(solver={"coulomb_max_angles": 100}),
+     "invalid config at 'solver/coulomb_max_angles': 100 is not a multiple of 8"),
 ])
 def test_bad_configs_are_refused_with_one_line_naming_the_key(edit, fragment):
     config = copy.deepcopy(SMALL)
@@ -225,6 +227,7 @@ def test_a_cluster_that_would_never_report_jobs_finished_is_detected(age, init, 
     lambda c: c["parameters"].update(correlation_length=4.0),  # no smooth disorder here
     lambda c: c["parameters"].update(lambda_so=0),  # written 0 instead of 0.0
     lambda c: c.update(solver={"rungs_above_fermi": 16.0}),  # the default, written as a float
+    lambda c: c.update(solver={"coulomb_max_angles": 512}),  # no Coulomb disorder here
     lambda c: c["grid"].update(tau=[3.0, 1.0, 2.0]),  # reordered, and a list instead of a range
 ])
 def test_edits_that_change_no_result_rerun_nothing(small_run, edit):

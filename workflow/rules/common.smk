@@ -5,7 +5,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 import spinflux  # noqa: E402
 from spinflux.figures import variants  # noqa: E402
 from spinflux.provenance import FIGURES as PLOT_MODULES, source_hash  # noqa: E402
-from spinflux.study import StudyError, validate_config  # noqa: E402
+from spinflux.study import StudyError, solver_settings, validate_config  # noqa: E402
 
 
 def _validated_study(config):
@@ -95,6 +95,13 @@ def chunk_priority(wildcards):
 
 def chunk_spec(wildcards):
     return CHUNKS[(wildcards.disorder, wildcards.kernel, wildcards.chunk)].spec
+
+
+def chunk_solver(wildcards):
+    """The grid settings this chunk's job uses (a setting it does not use is left out, so that
+    changing it does not rerun the job)."""
+    chunk = CHUNKS[(wildcards.disorder, wildcards.kernel, wildcards.chunk)]
+    return solver_settings(STUDY.settings, [chunk])
 
 
 def chunk_files(wildcards=None):

@@ -5,8 +5,7 @@ rule solve_chunk:
         f"{RESULTS}/chunks/{{disorder}}/{{kernel}}/{{chunk}}.npz",
     params:
         spec=chunk_spec,
-        solver={"spacing_factor": float(STUDY.settings.spacing_factor),
-                "rungs_above_fermi": int(STUDY.settings.rungs_above_fermi)},
+        solver=chunk_solver,
         version=spinflux.__version__,
         code=SOLVER_CODE,
     conda:

@@ -38,6 +38,10 @@ class GridSettings:
     max_points : refuse grids larger than this (memory/time guard)
     min_residues : fewest ladder residues; the response varies on the scale of |α| along a
         ladder even at high T, and the kink map (degree 2·KINK_ORDER) needs ≥ 4·KINK_ORDER
+    angular_coarsening : the factor by which the beyond-Born angles are coarsened (the error
+        estimate's grids, ``coarse_settings``)
+    coulomb_max_angles : cap of the Coulomb third-order rule, which grows with the potential's
+        reach (``kernels.beyond_born.coulomb_rule``); beyond it the estimate flags the points
     """
 
     spacing_factor: float = 0.75
@@ -46,6 +50,7 @@ class GridSettings:
     max_points: int = 2_000_000
     min_residues: int = 96
     angular_coarsening: int = 1
+    coulomb_max_angles: int = 256
 
 
 @dataclass
@@ -63,6 +68,7 @@ class LadderGrid:
     K: int  # rungs per ladder (1 when α = 0)
     mapping: tuple | None = None  # peaks ((θ_c, r, A), ...) of a graded residue set
     angular_coarsening: int = 1  # GridSettings.angular_coarsening of the grid's settings
+    coulomb_max_angles: int = GridSettings.coulomb_max_angles  # and its coulomb_max_angles
 
     def __post_init__(self):
         a = abs(self.alpha)
@@ -294,7 +300,8 @@ def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> L
         _check_size(point, settings, N)
         x, w = uniform_residues(p_max, N)
         return LadderGrid(alpha=0.0, residues=x, residue_weights=w, K=1,
-                          angular_coarsening=settings.angular_coarsening)
+                          angular_coarsening=settings.angular_coarsening,
+                          coulomb_max_angles=settings.coulomb_max_angles)
     K = int(math.ceil(p_max / a))
     width = MAP_WIDTH * 2 * np.pi * (T / pbar) / a
     if width < MIN_MAP_WIDTH:
@@ -314,7 +321,8 @@ def build_grid(point: PointParams, settings: GridSettings = GridSettings()) -> L
     _check_size(point, settings, n * K)
     x, w = graded_residues(a, peaks, n)
     return LadderGrid(alpha=point.alpha_code, residues=x, residue_weights=w, K=K, mapping=peaks,
-                      angular_coarsening=settings.angular_coarsening)
+                      angular_coarsening=settings.angular_coarsening,
+                      coulomb_max_angles=settings.coulomb_max_angles)
 
 
 def _check_size(point: PointParams, settings: GridSettings, size: int):

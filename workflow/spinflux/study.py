@@ -39,6 +39,23 @@ STUDY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
+#: the GridSettings a config sets in its ``solver`` block (config/schema.yaml), with their types
+SOLVER_SETTINGS = {"spacing_factor": float, "rungs_above_fermi": int, "coulomb_max_angles": int}
+#: settings that only some chunks use: left out of the others' job parameters and of the
+#: study's provenance when no chunk uses them, so that changing one reruns only what it changes
+SETTING_USED_BY = {"coulomb_max_angles":
+                   lambda chunk: chunk.disorder == "coulomb" and chunk.kernel == "beyond_born"}
+
+
+def solver_settings(settings: GridSettings, chunks=None) -> dict:
+    """The config-settable part of ``settings`` as plain values (the workflow's job parameters
+    and the study's provenance): GridSettings(**solver_settings(s)) rebuilds it. With ``chunks``,
+    only the settings one of them uses (SETTING_USED_BY); the others keep their defaults."""
+    return {name: kind(getattr(settings, name)) for name, kind in SOLVER_SETTINGS.items()
+            if chunks is None or name not in SETTING_USED_BY
+            or any(SETTING_USED_BY[name](c) for c in chunks)}
+
+
 class StudyError(ValueError):
     """The study configuration is inconsistent; the message names the key and the value."""
 
@@ -168,8 +185,7 @@ class Study:
         axes = {a: (sorted(v) if a not in ("disorder", "kernel") else list(v))
                 for a, v in self.axes.items()}
         out = {"study": self.name, "grid": axes, "fixed": fixed,
-               "solver": {"spacing_factor": float(self.settings.spacing_factor),
-                          "rungs_above_fermi": int(self.settings.rungs_above_fermi)}}
+               "solver": solver_settings(self.settings, self.chunks)}
         if self.physical:
             out["physical"] = self.physical
         return out
@@ -228,9 +244,8 @@ def load_study(config: dict) -> Study:
                     _check_chunk(chunk)
                     chunks.append(chunk)
     solver = config.get("solver", {})
-    settings = GridSettings(spacing_factor=float(solver.get("spacing_factor", 0.75)),
-                            rungs_above_fermi=int(solver.get("rungs_above_fermi",
-                                                             GridSettings.rungs_above_fermi)))
+    settings = GridSettings(**{name: kind(solver.get(name, getattr(GridSettings, name)))
+                               for name, kind in SOLVER_SETTINGS.items()})
     return Study(name, axes, tuple(chunks), settings,
                  int(solver.get("max_job_memory_mb", 16000)))
 

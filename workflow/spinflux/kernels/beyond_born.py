@@ -37,7 +37,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import disorder as dis
 from ..bands import BANDS, on_shell_roots, projector
 from ..collision import gain_loss
-from ..grid import LadderGrid
+from ..grid import GridSettings, LadderGrid
 from ..parameters import P0, PointParams
 from ..spinor import SIGMA, dagger, harmonic_basis, impurity_spin_orbit_matrix
 from . import born
@@ -100,17 +100,16 @@ def angular_points(point: PointParams, grid: LadderGrid | None = None, p_max=Non
         k = np.ceil(np.sqrt(2 * x * GAUSSIAN_ALIASING) / 2).astype(int)
         rule = np.maximum(n, 4 * k + 8)
         return int(rule) if np.ndim(rule) == 0 else rule
-    return max(EXACT_DELTA_POINTS, coulomb_rule(point, n) // angular_coarsening(point, grid))
+    rule = coulomb_rule(point, n, grid.coulomb_max_angles)
+    return max(EXACT_DELTA_POINTS, rule // angular_coarsening(point, grid))
 
 
 #: growth of the Coulomb rule with ln(p0/q_TF) (``coulomb_rule``), fitted to the measured errors
 COULOMB_SCREENING_GROWTH = 0.65
-#: the Coulomb rule's cap: shapes of longer reach (d p0 ≳ 8) keep 256 angles, and where that
-#: does not resolve the forward peak their error estimate says so and the points are flagged
-COULOMB_MAX_ANGLES = 256
 
 
-def coulomb_rule(point: PointParams, base: int | None = None) -> int:
+def coulomb_rule(point: PointParams, base: int | None = None,
+                 cap: int = GridSettings.coulomb_max_angles) -> int:
     """Angles of the Coulomb third-order rule: ``base`` (ANGULAR_POINTS["coulomb"], 32) times
     the potential's reach A = max(1, d p0) · (1 + 0.65 ln max(1, p0/q_TF)), rounded up to a
     multiple of 8 (so that the halved rule of the error estimate is a multiple of 4).
@@ -122,11 +121,14 @@ def coulomb_rule(point: PointParams, base: int | None = None) -> int:
     1.8e-10, …; d p0 = 3: 4.3e-4, 1.0e-6, 1.7e-9; d p0 = 6: 0.19, 7.4e-4, 1.7e-6, 2.8e-9;
     q_TF = 0.3 p0: 3.5e-6, 1.1e-8; q_TF = 0.1 p0: 8.2e-5, 8.8e-7, 5.3e-9. The rule puts each
     near 1e-7 (docs/beyond_born.md §6); the grid's momentum does not enter (the response is
-    made at the Fermi momentum). Capped at COULOMB_MAX_ANGLES."""
+    made at the Fermi momentum). Capped at ``cap`` (GridSettings.coulomb_max_angles, the
+    config's ``solver: coulomb_max_angles``, 256 by default: reached from d p0 ≈ 8); where the
+    cap does not resolve the forward peak, the error estimate says so and the points are
+    flagged."""
     base = ANGULAR_POINTS["coulomb"] if base is None else base
     reach = (max(1.0, point.spacer_distance)
              * (1 + COULOMB_SCREENING_GROWTH * math.log(max(1.0, 1 / point.screening_wavevector))))
-    return max(base, min(COULOMB_MAX_ANGLES, 8 * math.ceil(base * reach / 8 - 1e-9)))
+    return max(base, min(cap, 8 * math.ceil(base * reach / 8 - 1e-9)))
 
 
 def angular_coarsening(point: PointParams, grid: LadderGrid) -> int:
