@@ -155,10 +155,17 @@ def _zero_rashba_shell(point: PointParams, integrand, epsrel: float = 1e-12) -> 
         F = expit(-(0.5 * p * p - 1) / T)
         return integrand(p, F * (1 - F) / T * p)
 
-    width = 40 * T / P0
-    edges = [max(P0 - width, 0.0), P0, P0 + width]
+    lo, hi = _shell(point)
+    edges = [lo, P0, hi]
     return sum(quad(f, a, b, epsabs=0, epsrel=epsrel, limit=200)[0]
                for a, b in zip(edges[:-1], edges[1:]))
+
+
+def _shell(point: PointParams) -> tuple[float, float]:
+    """The momenta (lo, hi) of the thermal shell at α = 0 that ``_zero_rashba_shell`` integrates
+    over: ±40 k_BT/v_F about p0, where −dF/dp has fallen below e^{−40}."""
+    width = 40 * point.temperature / P0
+    return max(P0 - width, 0.0), P0 + width
 
 
 def extrinsic_at_zero_rashba(point: PointParams) -> dict:
@@ -248,12 +255,19 @@ def side_jump_at_zero_rashba(point: PointParams) -> float:
     lam = point.lambda_code
 
     def side_jump(p, minus_dF_dp):
-        W0, W1, W2, W3 = _on_shell_moments(point, p)
-        y = lam * p * p
-        r = (W0 - W1) / ((W0 - W1) + y * y * (0.5 * (W0 - W2) - 0.25 * (W1 - W3)))
-        return 2 * p * p * minus_dF_dp * lam * (1 + r)
+        transport, born = _born_rates(point, p)
+        return 2 * p * p * minus_dF_dp * lam * (1 + transport / born)
 
     return _zero_rashba_shell(point, side_jump)
+
+
+def _born_rates(point: PointParams, p: float) -> tuple[float, float]:
+    """The transport rate W0 − W1 and the Born rate on the harmonic e^{iφ} with the
+    Elliott–Yafet terms, (W0 − W1) + y²((W0 − W2)/2 − (W1 − W3)/4), y = λp², on the shell |p|,
+    in units of the correlator's strength w0 (``_on_shell_moments``; docs/extrinsic.md §4)."""
+    W0, W1, W2, W3 = _on_shell_moments(point, p)
+    y = point.lambda_code * p * p
+    return W0 - W1, (W0 - W1) + y * y * (0.5 * (W0 - W2) - 0.25 * (W1 - W3))
 
 
 def _gauss_legendre(a, b, n: int):
@@ -349,25 +363,22 @@ def skew_at_zero_rashba(point: PointParams, tau=None):
     lam = point.lambda_code
     g = point.impurity_strength if point.kernel == "beyond_born" else 0.0
     shape = _correlator_shape(point)
-    S = _on_shell_moments(point, point.mean_fermi_momentum)
-    w0 = 1.0 / (S[0] - S[1])  # at τ = 1: every rate below is in units of 1/τ
+    # the transport rate at p̄_F is 1/τ; at τ = 1 every rate below is in units of 1/τ
+    w0 = 1.0 / _born_rates(point, point.mean_fermi_momentum)[0]
     forward_rate_times_U0 = w0 * shape(0.0) * 2 * math.pi * g
+    lo, hi = _shell(point)
     # the rule for the top of the thermal shell, where the forward peak is narrowest
-    nodes = _skew_nodes(point, P0 + 40 * point.temperature / P0)
+    nodes = _skew_nodes(point, hi)
 
     def rates_direct(p):
-        S0, S1, S2, S3 = _on_shell_moments(point, p)
-        y = lam * p * p
-        return (w0 * (S0 - S1),
-                w0 * ((S0 - S1) + y * y * (0.5 * (S0 - S2) - 0.25 * (S1 - S3))),
-                -y * forward_rate_times_U0 * _skew_rate_integral(point, p, nodes))
+        transport, born = _born_rates(point, p)
+        return (w0 * transport, w0 * born,
+                -lam * p * p * forward_rate_times_U0 * _skew_rate_integral(point, p, nodes))
 
     if point.temperature <= SHELL_INTERPOLATION_TEMPERATURE:
-        width = 40 * point.temperature / P0  # that of _zero_rashba_shell
         # a narrow shell: the rates vary on the scale of p0 (and 1/d, q_TF), so a Chebyshev
         # series through SHELL_NODES momenta reproduces them to round-off, at a tenth of the
         # adaptive quadrature's evaluations
-        lo, hi = max(P0 - width, 0.0), P0 + width
         p = lo + 0.5 * (hi - lo) * (np.polynomial.chebyshev.chebpts1(SHELL_NODES) + 1)
         series = [np.polynomial.Chebyshev.fit(p, values, SHELL_NODES - 1, domain=[lo, hi])
                   for values in zip(*(rates_direct(q) for q in p))]
